@@ -1,0 +1,3 @@
+using SyncEngine.Cli;
+
+return await CliApp.RunAsync(args, Connectors.AddAll);

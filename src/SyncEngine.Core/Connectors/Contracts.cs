@@ -1,0 +1,157 @@
+using Microsoft.Extensions.Configuration;
+using SyncEngine.Core.Model;
+
+namespace SyncEngine.Core.Connectors;
+
+[Flags]
+public enum StreamAccess
+{
+    Read = 1,
+    Write = 2,
+    ReadWrite = Read | Write,
+}
+
+/// <summary>A named stream a connector offers, e.g. <c>orders</c> of canonical type <see cref="Order"/>.</summary>
+public sealed record StreamInfo(string Name, Type RecordType, StreamAccess Access)
+{
+    public bool CanRead => Access.HasFlag(StreamAccess.Read);
+    public bool CanWrite => Access.HasFlag(StreamAccess.Write);
+}
+
+/// <summary>Creates the connector of one configured connection. Registered once per connector type.</summary>
+public interface IConnectorFactory
+{
+    /// <summary>The value of a connection's <c>"Type"</c> in config, e.g. <c>Files</c>.</summary>
+    string Type { get; }
+
+    /// <summary>Binds and checks the connection's settings. Does no I/O; throws <see cref="ConfigurationException"/> naming the key.</summary>
+    IConnector Create(ConnectionContext connection);
+}
+
+/// <summary>One configured connection to an external system.</summary>
+public interface IConnector : IAsyncDisposable
+{
+    string Name { get; }
+
+    IReadOnlyList<StreamInfo> Streams { get; }
+
+    IRecordSource OpenSource(StreamContext context);
+
+    IRecordTarget OpenTarget(StreamContext context);
+}
+
+/// <summary>Reads records of one stream from where the last committed run stopped.</summary>
+public interface IRecordSource
+{
+    /// <param name="cursor">The cursor of the last committed record, or null to read from the beginning.</param>
+    IAsyncEnumerable<SourceRecord> ReadAsync(string? cursor, CancellationToken cancellationToken);
+}
+
+/// <summary>A source that has work to do once records are safely committed (archive a file, acknowledge a message).</summary>
+public interface ICommitAwareSource
+{
+    Task OnCommittedAsync(string? cursor, CancellationToken cancellationToken);
+}
+
+/// <summary>Writes batches of records; reports an outcome for every record.</summary>
+public interface IRecordTarget
+{
+    /// <summary>
+    /// Writes one batch. A record that cannot be written is reported as failed and the others go on;
+    /// an exception means the whole batch failed (system down) and nothing of it may be considered written.
+    /// </summary>
+    Task<WriteResult> WriteAsync(IReadOnlyList<WriteItem> batch, CancellationToken cancellationToken);
+}
+
+/// <summary>A connector's own checks of a flow's stream settings and mapping, run by <c>validate</c> and at start.</summary>
+public interface IStreamValidator
+{
+    IEnumerable<ConfigError> Validate(StreamContext context, StreamAccess access);
+}
+
+public sealed record ConnectionContext
+{
+    public required string Name { get; init; }
+
+    /// <summary>The connection's section, <c>SyncEngine:Connections:{Name}</c>.</summary>
+    public required IConfigurationSection Settings { get; init; }
+
+    /// <summary>The folder relative paths in config are resolved against.</summary>
+    public required string BaseDirectory { get; init; }
+
+    public required IServiceProvider Services { get; init; }
+
+    public string ResolvePath(string path) => Path.GetFullPath(path, BaseDirectory);
+}
+
+/// <summary>What a source or target needs to know about the flow it serves.</summary>
+public sealed record StreamContext
+{
+    public required string Flow { get; init; }
+    public required string Stream { get; init; }
+    public required Type RecordType { get; init; }
+
+    /// <summary>Full path of the flow's mapping file, when it has one.</summary>
+    public string? MappingFile { get; init; }
+
+    /// <summary>The flow's connector-specific options, <c>SyncEngine:Flows:{Flow}:Options</c>.</summary>
+    public required IConfiguration Options { get; init; }
+
+    /// <summary>Id links of earlier runs, for mappings that look up a target id.</summary>
+    public required ILinkLookup Links { get; init; }
+
+    public bool Full { get; init; }
+}
+
+/// <summary>One record read from a source, or the raw input of one that could not be read.</summary>
+public sealed record SourceRecord
+{
+    public required string Key { get; init; }
+
+    public Entity? Record { get; init; }
+
+    /// <summary>Where to resume after this record; null when reading it does not move the cursor.</summary>
+    public string? Cursor { get; init; }
+
+    /// <summary>Why the record could not be read (naming field and value); null for a good record.</summary>
+    public string? Error { get; init; }
+
+    /// <summary>The raw input of an unreadable record, kept in its dead letter.</summary>
+    public string? Raw { get; init; }
+
+    public static SourceRecord Ok(Entity record, string? cursor) => new() { Key = record.Id, Record = record, Cursor = cursor };
+
+    public static SourceRecord Unreadable(string key, string? raw, string error, string? cursor) =>
+        new() { Key = key, Raw = raw, Error = error, Cursor = cursor };
+}
+
+/// <param name="TargetId">The id this record has in the target from an earlier run, when known.</param>
+public sealed record WriteItem(string Key, Entity Record, string? TargetId);
+
+public enum OutcomeKind
+{
+    Written,
+    Skipped,
+    Failed,
+}
+
+public sealed record RecordOutcome(string Key, OutcomeKind Kind, string? TargetId = null, string? Message = null)
+{
+    public static RecordOutcome Written(string key, string? targetId = null) => new(key, OutcomeKind.Written, targetId);
+
+    /// <summary>The target already had the record as it is.</summary>
+    public static RecordOutcome Skipped(string key, string? targetId = null, string? reason = null) => new(key, OutcomeKind.Skipped, targetId, reason);
+
+    public static RecordOutcome Failed(string key, string error) => new(key, OutcomeKind.Failed, null, error);
+}
+
+public sealed record WriteResult(IReadOnlyList<RecordOutcome> Outcomes)
+{
+    public static WriteResult AllWritten(IEnumerable<WriteItem> batch) => new(batch.Select(i => RecordOutcome.Written(i.Key, i.TargetId)).ToList());
+}
+
+/// <summary>Looks up the id a record of another system has in a target, from id links the engine stored.</summary>
+public interface ILinkLookup
+{
+    Task<string?> FindTargetIdAsync(string system, string entity, string externalId, string targetSystem, CancellationToken cancellationToken);
+}

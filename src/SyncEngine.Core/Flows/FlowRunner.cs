@@ -1,0 +1,418 @@
+using System.Collections.Concurrent;
+using System.Diagnostics;
+using System.Runtime.CompilerServices;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Options;
+using SyncEngine.Core.Configuration;
+using SyncEngine.Core.Connectors;
+using SyncEngine.Core.Model;
+using SyncEngine.Core.State;
+
+namespace SyncEngine.Core.Flows;
+
+public sealed record RunOptions
+{
+    /// <summary>Read from the beginning and write every record, ignoring the cursor and checksums.</summary>
+    public bool Full { get; init; }
+
+    /// <summary>What started the run: schedule, manual, control-api, deadletters.</summary>
+    public string Trigger { get; init; } = "manual";
+
+    public IProgress<RunProgress>? Progress { get; init; }
+
+    /// <summary>Signalled to stop after the current batch has been committed (service shutdown, Ctrl+C).</summary>
+    public CancellationToken StopRequested { get; init; }
+}
+
+public sealed record RunProgress(string Flow, long Read, long Written, long Skipped, long DeadLettered);
+
+/// <summary>
+/// Runs flows: read from the cursor, batch, resolve links, skip unchanged records, write, dead-letter failures,
+/// and commit the state only after the target committed. One run per flow at a time, across processes and nodes.
+/// </summary>
+public sealed partial class FlowRunner(
+    ConnectorRegistry registry,
+    EngineValidator validator,
+    IStateStore state,
+    IOptions<SyncEngineOptions> options,
+    ILogger<FlowRunner> logger,
+    TimeProvider? timeProvider = null)
+{
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private readonly ConcurrentDictionary<string, RunProgress> _running = new(StringComparer.OrdinalIgnoreCase);
+
+    /// <summary>Flows running in this process, with their progress so far.</summary>
+    public IReadOnlyDictionary<string, RunProgress> Running => _running;
+
+    public async Task<RunRecord> RunAsync(string flowName, RunOptions runOptions, CancellationToken cancellationToken)
+    {
+        var flow = registry.FindFlow(flowName)
+            ?? throw new ConfigurationException($"{SyncEngineOptions.Section}:Flows:{flowName}", $"flow '{flowName}' is not defined");
+        return await ExclusiveAsync(flow, runOptions.Full, runOptions.Trigger, cancellationToken, async (run, ct) =>
+        {
+            var from = Stream(flow.From);
+            var to = Stream(flow.To);
+            var cursor = runOptions.Full ? null : await state.GetCursorAsync(flow.Name, ct);
+            var source = registry.GetConnector(flow.From.Connection).OpenSource(validator.ContextFor(flow, flow.From.Stream, from.RecordType, runOptions.Full));
+            var target = registry.GetConnector(flow.To.Connection).OpenTarget(validator.ContextFor(flow, flow.To.Stream, to.RecordType, runOptions.Full));
+            try
+            {
+                await foreach (var batch in Batches(source.ReadAsync(cursor, ct), flow.BatchSize, runOptions.StopRequested, ct))
+                {
+                    var good = new List<SourceRecord>(batch.Count);
+                    var unreadable = new List<DeadLetter>();
+                    foreach (var record in batch)
+                    {
+                        if (record.Record is null)
+                        {
+                            unreadable.Add(new DeadLetter
+                            {
+                                Flow = flow.Name, RecordKey = record.Key, Payload = record.Raw ?? string.Empty,
+                                Error = record.Error ?? "the source could not read this record",
+                            });
+                            LogDeadLettered(flow.Name, record.Key, record.Error ?? "unreadable");
+                        }
+                        else
+                        {
+                            good.Add(record);
+                        }
+                    }
+                    var batchCursor = batch.LastOrDefault(r => r.Cursor is not null)?.Cursor;
+                    var commit = await WriteAsync(run, flow, target, good.Select(r => (r.Key, r.Record!)).ToList(), skipUnchanged: !runOptions.Full, ct);
+                    commit = commit with
+                    {
+                        Cursor = batchCursor,
+                        Read = batch.Count,
+                        DeadLetters = [.. unreadable, .. commit.DeadLetters],
+                        DeadLettered = commit.DeadLettered + unreadable.Count,
+                    };
+                    await state.CommitBatchAsync(commit, ct);
+                    if (source is ICommitAwareSource aware) await aware.OnCommittedAsync(batchCursor, ct);
+                    run.Add(commit);
+                    _running[flow.Name] = run.Progress(flow.Name);
+                    runOptions.Progress?.Report(run.Progress(flow.Name));
+                    if (runOptions.StopRequested.IsCancellationRequested)
+                    {
+                        run.Stopped = true;
+                        break;
+                    }
+                }
+            }
+            finally
+            {
+                await DisposeAsync(source);
+                await DisposeAsync(target);
+            }
+        });
+    }
+
+    /// <summary>Writes dead-lettered records of a flow again; those that now succeed leave the dead-letter store.</summary>
+    public async Task<RunRecord> RetryDeadLettersAsync(string flowName, long? id, CancellationToken cancellationToken)
+    {
+        var flow = registry.FindFlow(flowName)
+            ?? throw new ConfigurationException($"{SyncEngineOptions.Section}:Flows:{flowName}", $"flow '{flowName}' is not defined");
+        return await ExclusiveAsync(flow, false, "deadletters retry", cancellationToken, async (run, ct) =>
+        {
+            var to = Stream(flow.To);
+            var letters = await state.GetDeadLettersAsync(flow.Name, id, ct);
+            var records = new List<(string Key, Entity Record)>();
+            var unreadable = 0;
+            foreach (var letter in letters)
+            {
+                var type = letter.RecordType is null ? null : RecordTypes.Find(letter.RecordType);
+                if (type is null)
+                {
+                    unreadable++;
+                    continue;
+                }
+                records.Add((letter.RecordKey, CanonicalJson.Deserialize(letter.Payload, type)));
+            }
+            var target = registry.GetConnector(flow.To.Connection).OpenTarget(validator.ContextFor(flow, flow.To.Stream, to.RecordType));
+            try
+            {
+                foreach (var chunk in records.Chunk(flow.BatchSize))
+                {
+                    var commit = await WriteAsync(run, flow, target, chunk, skipUnchanged: false, ct);
+                    commit = commit with { Read = chunk.Length };
+                    await state.CommitBatchAsync(commit, ct);
+                    run.Add(commit);
+                }
+            }
+            finally
+            {
+                await DisposeAsync(target);
+            }
+            if (unreadable > 0)
+            {
+                run.Note = $"{unreadable} dead letter(s) hold raw input the source could not read; fix the input at the source and run the flow again.";
+            }
+        });
+    }
+
+    private async Task<BatchCommit> WriteAsync(RunState run, FlowDefinition flow, IRecordTarget target,
+        IReadOnlyList<(string Key, Entity Record)> records, bool skipUnchanged, CancellationToken ct)
+    {
+        // A key read twice in one batch is written once, in its latest form.
+        var latest = new Dictionary<string, Entity>(StringComparer.Ordinal);
+        foreach (var (key, record) in records) latest[key] = record;
+        var skipped = records.Count - latest.Count;
+
+        var checksums = latest.ToDictionary(r => r.Key, r => CanonicalJson.Checksum(r.Value), StringComparer.Ordinal);
+        if (skipUnchanged)
+        {
+            var stored = await state.GetChecksumsAsync(flow.Name, checksums.Keys, ct);
+            foreach (var (key, sum) in stored)
+            {
+                if (checksums.TryGetValue(key, out var current) && current == sum)
+                {
+                    latest.Remove(key);
+                    skipped++;
+                }
+            }
+        }
+
+        var entity = RecordTypes.NameOf(Stream(flow.From).RecordType);
+        var links = await state.GetLinksAsync(flow.From.Connection, entity, flow.To.Connection, latest.Keys, ct);
+        var items = latest.Select(r => new WriteItem(r.Key, r.Value, links.GetValueOrDefault(r.Key))).ToList();
+        var outcomes = new Dictionary<string, RecordOutcome>(StringComparer.Ordinal);
+        if (items.Count > 0)
+        {
+            var result = await target.WriteAsync(items, ct);
+            foreach (var outcome in result.Outcomes) outcomes[outcome.Key] = outcome;
+        }
+
+        var newChecksums = new List<KeyValuePair<string, string>>();
+        var newLinks = new List<IdLink>();
+        var resolved = new List<string>();
+        var dead = new List<DeadLetter>();
+        long written = 0;
+        foreach (var item in items)
+        {
+            var outcome = outcomes.GetValueOrDefault(item.Key) ?? RecordOutcome.Failed(item.Key, "the target reported no outcome for this record");
+            if (outcome.Kind == OutcomeKind.Failed)
+            {
+                var reason = outcome.Message ?? "the target refused the record";
+                dead.Add(new DeadLetter
+                {
+                    Flow = flow.Name, RecordKey = item.Key, RecordType = RecordTypes.NameOf(item.Record.GetType()),
+                    Payload = CanonicalJson.Serialize(item.Record), Error = reason,
+                });
+                LogDeadLettered(flow.Name, item.Key, reason);
+                continue;
+            }
+            if (outcome.Kind == OutcomeKind.Written) written++;
+            else skipped++;
+            newChecksums.Add(new(item.Key, checksums[item.Key]));
+            resolved.Add(item.Key);
+            var targetId = outcome.TargetId ?? item.TargetId;
+            if (targetId is not null && targetId != item.TargetId)
+                newLinks.Add(new IdLink(flow.From.Connection, entity, item.Key, flow.To.Connection, targetId));
+        }
+
+        return new BatchCommit
+        {
+            Flow = flow.Name,
+            RunId = run.Record.Id,
+            Checksums = newChecksums,
+            Links = newLinks,
+            ResolvedKeys = resolved,
+            DeadLetters = dead,
+            Written = written,
+            Skipped = skipped,
+            DeadLettered = dead.Count,
+        };
+    }
+
+    private async Task<RunRecord> ExclusiveAsync(FlowDefinition flow, bool full, string trigger, CancellationToken cancellationToken,
+        Func<RunState, CancellationToken, Task> body)
+    {
+        var started = _time.GetUtcNow();
+        if (!_running.TryAdd(flow.Name, new RunProgress(flow.Name, 0, 0, 0, 0)))
+            return NotStarted(flow.Name, started, full, trigger, $"flow '{flow.Name}' is already running in this process; this request did not start it again");
+
+        try
+        {
+            await state.InitializeAsync(cancellationToken);
+            var lease = options.Value.State.LockLease;
+            var owner = Guid.NewGuid().ToString("N");
+            var (acquired, holder) = await state.TryAcquireFlowAsync(flow.Name, owner, lease, cancellationToken);
+            if (!acquired)
+            {
+                return NotStarted(flow.Name, started, full, trigger,
+                    $"flow '{flow.Name}' is already running on {holder.Node} (process {holder.ProcessId}) since {holder.AcquiredAt:u}; this request did not start it again");
+            }
+
+            var record = new RunRecord { Flow = flow.Name, Status = RunStatus.Running, Full = full, Trigger = trigger, StartedAt = started, Node = AdoStateStore.Node };
+            var run = new RunState(record with { Id = await state.StartRunAsync(record, cancellationToken) });
+            using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+            using var heartbeatStop = new CancellationTokenSource();
+            var heartbeat = KeepLeaseAsync(flow.Name, owner, lease, run.Record.Id, lost, heartbeatStop.Token);
+            var stopwatch = Stopwatch.StartNew();
+            LogRunStarted(flow.Name, run.Record.Id, trigger, full);
+            try
+            {
+                await body(run, lost.Token);
+                run.Record = run.Record with
+                {
+                    Status = run.Stopped ? RunStatus.Stopped : run.DeadLettered > 0 ? RunStatus.CompletedWithErrors : RunStatus.Succeeded,
+                    Error = run.Note,
+                };
+            }
+            catch (OperationCanceledException) when (lost.IsCancellationRequested && !cancellationToken.IsCancellationRequested)
+            {
+                run.Record = run.Record with { Status = RunStatus.Failed, Error = "This node lost its claim on the flow (state store unreachable for longer than the lock lease); the run was abandoned." };
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                run.Record = run.Record with { Status = RunStatus.Stopped, Error = "Cancelled; the uncommitted batch is read again by the next run." };
+            }
+            catch (Exception ex)
+            {
+                run.Record = run.Record with { Status = RunStatus.Failed, Error = Describe(ex) };
+                LogRunFailed(ex, flow.Name, run.Record.Id, run.Record.Error);
+            }
+            finally
+            {
+                await heartbeatStop.CancelAsync();
+                await heartbeat;
+            }
+
+            run.Record = run.Record with
+            {
+                FinishedAt = _time.GetUtcNow(),
+                Read = run.Read, Written = run.Written, Skipped = run.Skipped, DeadLettered = run.DeadLettered,
+            };
+            // The outcome is recorded even when the run itself was cancelled.
+            await state.FinishRunAsync(run.Record, CancellationToken.None);
+            await state.ReleaseFlowAsync(flow.Name, owner, CancellationToken.None);
+            LogRunFinished(flow.Name, run.Record.Id, run.Record.Status, run.Read, run.Written, run.Skipped, run.DeadLettered, stopwatch.Elapsed);
+            return run.Record;
+        }
+        finally
+        {
+            _running.TryRemove(flow.Name, out _);
+        }
+    }
+
+    private async Task KeepLeaseAsync(string flow, string owner, TimeSpan lease, long runId, CancellationTokenSource lost, CancellationToken stop)
+    {
+        await state.RenewFlowAsync(flow, owner, lease, runId, CancellationToken.None);
+        var period = lease / 3;
+        var lastRenewed = _time.GetUtcNow();
+        while (!stop.IsCancellationRequested)
+        {
+            try
+            {
+                await Task.Delay(period, _time, stop);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+            try
+            {
+                if (!await state.RenewFlowAsync(flow, owner, lease, null, stop))
+                {
+                    LogLeaseLost(flow);
+                    await lost.CancelAsync();
+                    return;
+                }
+                lastRenewed = _time.GetUtcNow();
+            }
+            catch (Exception ex) when (!stop.IsCancellationRequested)
+            {
+                if (_time.GetUtcNow() - lastRenewed >= lease)
+                {
+                    LogLeaseLost(flow);
+                    await lost.CancelAsync();
+                    return;
+                }
+                LogLeaseRenewFailed(ex, flow);
+            }
+            catch (OperationCanceledException)
+            {
+                return;
+            }
+        }
+    }
+
+    private StreamInfo Stream(StreamAddress address) =>
+        registry.GetConnector(address.Connection).Streams.First(s => string.Equals(s.Name, address.Stream, StringComparison.OrdinalIgnoreCase));
+
+    private static RunRecord NotStarted(string flow, DateTimeOffset at, bool full, string trigger, string why) => new()
+    {
+        Flow = flow, Status = RunStatus.AlreadyRunning, Full = full, Trigger = trigger, StartedAt = at, FinishedAt = at, Error = why, Node = AdoStateStore.Node,
+    };
+
+    private static string Describe(Exception ex)
+    {
+        var message = ex.Message;
+        for (var inner = ex.InnerException; inner is not null; inner = inner.InnerException)
+        {
+            if (!message.Contains(inner.Message, StringComparison.Ordinal)) message += " -> " + inner.Message;
+        }
+        return message;
+    }
+
+    private static async ValueTask DisposeAsync(object instance)
+    {
+        if (instance is IAsyncDisposable asyncDisposable) await asyncDisposable.DisposeAsync();
+        else if (instance is IDisposable disposable) disposable.Dispose();
+    }
+
+    private static async IAsyncEnumerable<List<SourceRecord>> Batches(IAsyncEnumerable<SourceRecord> records, int size,
+        CancellationToken stopRequested, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var batch = new List<SourceRecord>(size);
+        await foreach (var record in records.WithCancellation(cancellationToken))
+        {
+            batch.Add(record);
+            if (batch.Count >= size || stopRequested.IsCancellationRequested)
+            {
+                yield return batch;
+                if (stopRequested.IsCancellationRequested) yield break;
+                batch = new List<SourceRecord>(size);
+            }
+        }
+        if (batch.Count > 0) yield return batch;
+    }
+
+    private sealed class RunState(RunRecord record)
+    {
+        public RunRecord Record { get; set; } = record;
+        public long Read { get; private set; }
+        public long Written { get; private set; }
+        public long Skipped { get; private set; }
+        public long DeadLettered { get; private set; }
+        public bool Stopped { get; set; }
+        public string? Note { get; set; }
+
+        public void Add(BatchCommit commit)
+        {
+            Read += commit.Read;
+            Written += commit.Written;
+            Skipped += commit.Skipped;
+            DeadLettered += commit.DeadLettered;
+        }
+
+        public RunProgress Progress(string flow) => new(flow, Read, Written, Skipped, DeadLettered);
+    }
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Flow {Flow}: run {RunId} started ({Trigger}, full: {Full})")]
+    private partial void LogRunStarted(string flow, long runId, string trigger, bool full);
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Flow {Flow}: run {RunId} {Status}: read {Read}, written {Written}, skipped {Skipped}, dead-lettered {DeadLettered} in {Elapsed}")]
+    private partial void LogRunFinished(string flow, long runId, RunStatus status, long read, long written, long skipped, long deadLettered, TimeSpan elapsed);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Flow {Flow}: run {RunId} failed: {Reason}")]
+    private partial void LogRunFailed(Exception exception, string flow, long runId, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Flow {Flow}: record {RecordKey} dead-lettered: {Reason}")]
+    private partial void LogDeadLettered(string flow, string recordKey, string reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Flow {Flow}: this node lost its claim on the flow; stopping the run")]
+    private partial void LogLeaseLost(string flow);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Flow {Flow}: could not renew the claim on the flow; trying again")]
+    private partial void LogLeaseRenewFailed(Exception exception, string flow);
+}

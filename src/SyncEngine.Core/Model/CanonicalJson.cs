@@ -1,0 +1,61 @@
+using System.Security.Cryptography;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace SyncEngine.Core.Model;
+
+/// <summary>
+/// One JSON form of the canonical records, used for dead letters and checksums.
+/// Attribute bags are written with sorted keys so equal records always hash equal.
+/// </summary>
+public static class CanonicalJson
+{
+    public static readonly JsonSerializerOptions Options = Create();
+
+    private static JsonSerializerOptions Create()
+    {
+        var options = new JsonSerializerOptions(JsonSerializerDefaults.Web)
+        {
+            DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
+            WriteIndented = false,
+        };
+        options.Converters.Add(new JsonStringEnumConverter());
+        options.Converters.Add(new SortedDictionaryConverter<string?>());
+        options.Converters.Add(new SortedDictionaryConverter<string>());
+        options.MakeReadOnly(populateMissingResolver: true);
+        return options;
+    }
+
+    public static string Serialize(Entity record) => JsonSerializer.Serialize(record, record.GetType(), Options);
+
+    public static byte[] SerializeToUtf8(Entity record) => JsonSerializer.SerializeToUtf8Bytes(record, record.GetType(), Options);
+
+    public static Entity Deserialize(string json, Type type) =>
+        (Entity?)JsonSerializer.Deserialize(json, type, Options)
+        ?? throw new JsonException($"The JSON of a {type.Name} record is empty.");
+
+    /// <summary>A short, stable fingerprint of the record's content, for delta detection.</summary>
+    public static string Checksum(Entity record)
+    {
+        Span<byte> hash = stackalloc byte[32];
+        SHA256.HashData(SerializeToUtf8(record), hash);
+        return Convert.ToHexStringLower(hash[..16]);
+    }
+
+    private sealed class SortedDictionaryConverter<TValue> : JsonConverter<IReadOnlyDictionary<string, TValue>>
+    {
+        public override IReadOnlyDictionary<string, TValue>? Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            JsonSerializer.Deserialize<Dictionary<string, TValue>>(ref reader, options);
+
+        public override void Write(Utf8JsonWriter writer, IReadOnlyDictionary<string, TValue> value, JsonSerializerOptions options)
+        {
+            writer.WriteStartObject();
+            foreach (var pair in value.OrderBy(p => p.Key, StringComparer.Ordinal))
+            {
+                writer.WritePropertyName(pair.Key);
+                JsonSerializer.Serialize(writer, pair.Value, options);
+            }
+            writer.WriteEndObject();
+        }
+    }
+}

@@ -1,0 +1,490 @@
+using System.Data.Common;
+using System.Diagnostics;
+using System.Text;
+
+namespace SyncEngine.Core.State;
+
+/// <summary>
+/// The state store on any ADO.NET database the dialect knows (SQLite embedded, PostgreSQL for a cluster).
+/// Times are stored as Unix milliseconds so both databases sort and compare them alike.
+/// </summary>
+public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect, TimeProvider? timeProvider = null) : IStateStore
+{
+    private const int RowsPerStatement = 200;
+    private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
+    private readonly SemaphoreSlim _initLock = new(1, 1);
+    private volatile bool _initialized;
+
+    public static string Node { get; } = Environment.MachineName;
+
+    public StateDialect Dialect => dialect;
+
+    public async Task InitializeAsync(CancellationToken cancellationToken)
+    {
+        if (_initialized) return;
+        await _initLock.WaitAsync(cancellationToken);
+        try
+        {
+            if (_initialized) return;
+            await using var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+            await dialect.PrepareAsync(connection, cancellationToken);
+            await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+            await dialect.LockSchemaAsync(connection, tx, cancellationToken);
+            await ExecAsync(connection, tx, "CREATE TABLE IF NOT EXISTS schema_version (version INTEGER NOT NULL)", cancellationToken);
+            var current = Convert.ToInt32(await ScalarAsync(connection, tx, "SELECT COALESCE(MAX(version), 0) FROM schema_version", cancellationToken));
+            var steps = Migrations.For(dialect);
+            if (current > steps.Count)
+            {
+                throw new InvalidOperationException(
+                    $"The state database has schema version {current}, newer than this SyncEngine knows ({steps.Count}). Update SyncEngine or point it at another state database.");
+            }
+            for (var version = current + 1; version <= steps.Count; version++)
+            {
+                foreach (var statement in steps[version - 1].Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                {
+                    await ExecAsync(connection, tx, statement, cancellationToken);
+                }
+                await ExecAsync(connection, tx, "INSERT INTO schema_version (version) VALUES (@v)", cancellationToken, ("v", version));
+            }
+            await tx.CommitAsync(cancellationToken);
+            _initialized = true;
+        }
+        finally
+        {
+            _initLock.Release();
+        }
+    }
+
+    public async Task<string?> GetCursorAsync(string flow, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        return await ScalarAsync(connection, null, "SELECT cursor_value FROM cursors WHERE flow = @f", cancellationToken, ("f", flow)) as string;
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> GetChecksumsAsync(string flow, IReadOnlyCollection<string> keys, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (keys.Count == 0) return result;
+        await using var connection = await OpenAsync(cancellationToken);
+        foreach (var chunk in keys.Distinct().Chunk(RowsPerStatement))
+        {
+            await using var command = InQuery(connection, "SELECT record_key, checksum FROM checksums WHERE flow = @f AND record_key IN ({0})", chunk, ("f", flow));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) result[reader.GetString(0)] = reader.GetString(1);
+        }
+        return result;
+    }
+
+    public async Task<IReadOnlyDictionary<string, string>> GetLinksAsync(string system, string entity, string targetSystem, IReadOnlyCollection<string> externalIds, CancellationToken cancellationToken)
+    {
+        var result = new Dictionary<string, string>(StringComparer.Ordinal);
+        if (externalIds.Count == 0) return result;
+        await using var connection = await OpenAsync(cancellationToken);
+        foreach (var chunk in externalIds.Distinct().Chunk(RowsPerStatement))
+        {
+            await using var command = InQuery(connection,
+                "SELECT external_id, target_id FROM links WHERE system = @s AND entity = @e AND target_system = @t AND external_id IN ({0})",
+                chunk, ("s", system), ("e", entity), ("t", targetSystem));
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            while (await reader.ReadAsync(cancellationToken)) result[reader.GetString(0)] = reader.GetString(1);
+        }
+        return result;
+    }
+
+    public async Task<string?> FindTargetIdAsync(string system, string entity, string externalId, string targetSystem, CancellationToken cancellationToken)
+    {
+        var links = await GetLinksAsync(system, entity, targetSystem, [externalId], cancellationToken);
+        return links.GetValueOrDefault(externalId);
+    }
+
+    public async Task CommitBatchAsync(BatchCommit commit, CancellationToken cancellationToken)
+    {
+        var now = NowMs();
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        if (commit.Cursor is not null)
+        {
+            await ExecAsync(connection, tx,
+                "INSERT INTO cursors (flow, cursor_value, updated_ms) VALUES (@f, @c, @t) ON CONFLICT (flow) DO UPDATE SET cursor_value = excluded.cursor_value, updated_ms = excluded.updated_ms",
+                cancellationToken, ("f", commit.Flow), ("c", commit.Cursor), ("t", now));
+        }
+
+        var checksums = LastPerKey(commit.Checksums, c => c.Key);
+        foreach (var chunk in checksums.Chunk(RowsPerStatement))
+        {
+            await InsertRowsAsync(connection, tx, "checksums (flow, record_key, checksum, updated_ms)", chunk,
+                (c, i) => [("f" + i, commit.Flow), ("k" + i, c.Key), ("c" + i, c.Value), ("t" + i, now)],
+                "ON CONFLICT (flow, record_key) DO UPDATE SET checksum = excluded.checksum, updated_ms = excluded.updated_ms", cancellationToken);
+        }
+
+        var links = LastPerKey(commit.Links, l => (l.System, l.Entity, l.ExternalId, l.TargetSystem));
+        foreach (var chunk in links.Chunk(RowsPerStatement))
+        {
+            await InsertRowsAsync(connection, tx, "links (system, entity, external_id, target_system, target_id, updated_ms)", chunk,
+                (l, i) => [("s" + i, l.System), ("e" + i, l.Entity), ("x" + i, l.ExternalId), ("ts" + i, l.TargetSystem), ("ti" + i, l.TargetId), ("t" + i, now)],
+                "ON CONFLICT (system, entity, external_id, target_system) DO UPDATE SET target_id = excluded.target_id, updated_ms = excluded.updated_ms",
+                cancellationToken);
+        }
+
+        foreach (var chunk in commit.ResolvedKeys.Distinct().Chunk(RowsPerStatement))
+        {
+            await using var command = InQuery(connection, "DELETE FROM dead_letters WHERE flow = @f AND record_key IN ({0})", chunk, ("f", commit.Flow));
+            command.Transaction = tx;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+
+        foreach (var chunk in LastPerKey(commit.DeadLetters, d => d.RecordKey).Chunk(RowsPerStatement))
+        {
+            await InsertRowsAsync(connection, tx,
+                "dead_letters (flow, record_key, record_type, payload, error, attempts, first_failed_ms, last_failed_ms, run_id)", chunk,
+                (d, i) => [("f" + i, commit.Flow), ("k" + i, d.RecordKey), ("rt" + i, d.RecordType), ("p" + i, d.Payload), ("e" + i, d.Error),
+                    ("a" + i, 1), ("t1" + i, now), ("t2" + i, now), ("r" + i, commit.RunId == 0 ? null : commit.RunId)],
+                "ON CONFLICT (flow, record_key) DO UPDATE SET record_type = excluded.record_type, payload = excluded.payload, error = excluded.error, " +
+                "attempts = dead_letters.attempts + 1, last_failed_ms = excluded.last_failed_ms, run_id = excluded.run_id",
+                cancellationToken);
+        }
+
+        if (commit.RunId != 0)
+        {
+            await ExecAsync(connection, tx,
+                "UPDATE runs SET read_count = read_count + @r, written_count = written_count + @w, skipped_count = skipped_count + @s, dead_count = dead_count + @d WHERE id = @id",
+                cancellationToken, ("r", commit.Read), ("w", commit.Written), ("s", commit.Skipped), ("d", commit.DeadLettered), ("id", commit.RunId));
+        }
+        await tx.CommitAsync(cancellationToken);
+    }
+
+    public async Task<long> StartRunAsync(RunRecord run, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var id = await ScalarAsync(connection, null,
+            "INSERT INTO runs (flow, status, full_run, run_trigger, started_ms, node) VALUES (@f, @s, @full, @tr, @t, @n) RETURNING id",
+            cancellationToken, ("f", run.Flow), ("s", RunStatus.Running.ToString()), ("full", run.Full ? 1 : 0), ("tr", run.Trigger),
+            ("t", run.StartedAt.ToUnixTimeMilliseconds()), ("n", run.Node ?? Node));
+        return Convert.ToInt64(id);
+    }
+
+    public async Task FinishRunAsync(RunRecord run, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecAsync(connection, null, "UPDATE runs SET status = @s, finished_ms = @t, error = @e WHERE id = @id", cancellationToken,
+            ("s", run.Status.ToString()), ("t", (run.FinishedAt ?? _time.GetUtcNow()).ToUnixTimeMilliseconds()), ("e", run.Error), ("id", run.Id));
+    }
+
+    public async Task<IReadOnlyList<RunRecord>> GetRunsAsync(string? flow, int last, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            "SELECT id, flow, status, full_run, run_trigger, started_ms, finished_ms, read_count, written_count, skipped_count, dead_count, error, node FROM runs" +
+            (flow is null ? string.Empty : " WHERE flow = @f") + " ORDER BY id DESC LIMIT @n";
+        if (flow is not null) AddParameter(command, "f", flow);
+        AddParameter(command, "n", Math.Max(1, last));
+        var runs = new List<RunRecord>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            runs.Add(new RunRecord
+            {
+                Id = Convert.ToInt64(reader.GetValue(0)),
+                Flow = reader.GetString(1),
+                Status = Enum.Parse<RunStatus>(reader.GetString(2)),
+                Full = Convert.ToInt64(reader.GetValue(3)) != 0,
+                Trigger = reader.IsDBNull(4) ? null : reader.GetString(4),
+                StartedAt = FromMs(reader.GetValue(5)),
+                FinishedAt = reader.IsDBNull(6) ? null : FromMs(reader.GetValue(6)),
+                Read = Convert.ToInt64(reader.GetValue(7)),
+                Written = Convert.ToInt64(reader.GetValue(8)),
+                Skipped = Convert.ToInt64(reader.GetValue(9)),
+                DeadLettered = Convert.ToInt64(reader.GetValue(10)),
+                Error = reader.IsDBNull(11) ? null : reader.GetString(11),
+                Node = reader.IsDBNull(12) ? null : reader.GetString(12),
+            });
+        }
+        return runs;
+    }
+
+    public async Task<IReadOnlyList<DeadLetter>> GetDeadLettersAsync(string? flow, long? id, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            "SELECT id, flow, record_key, record_type, payload, error, attempts, first_failed_ms, last_failed_ms, run_id FROM dead_letters" +
+            Where(command, flow, id) + " ORDER BY id";
+        var result = new List<DeadLetter>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new DeadLetter
+            {
+                Id = Convert.ToInt64(reader.GetValue(0)),
+                Flow = reader.GetString(1),
+                RecordKey = reader.GetString(2),
+                RecordType = reader.IsDBNull(3) ? null : reader.GetString(3),
+                Payload = reader.GetString(4),
+                Error = reader.GetString(5),
+                Attempts = Convert.ToInt32(reader.GetValue(6)),
+                FirstFailedAt = FromMs(reader.GetValue(7)),
+                LastFailedAt = FromMs(reader.GetValue(8)),
+                RunId = reader.IsDBNull(9) ? null : Convert.ToInt64(reader.GetValue(9)),
+            });
+        }
+        return result;
+    }
+
+    public async Task<int> DropDeadLettersAsync(string? flow, long? id, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "DELETE FROM dead_letters" + Where(command, flow, id);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    public async Task<(bool Acquired, FlowLease Lease)> TryAcquireFlowAsync(string flow, string owner, TimeSpan lease, CancellationToken cancellationToken)
+    {
+        var now = NowMs();
+        var pid = Environment.ProcessId;
+        var mine = new FlowLease(flow, owner, Node, pid, FromMs(now), FromMs(now + (long)lease.TotalMilliseconds), null);
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var tx = await connection.BeginTransactionAsync(cancellationToken);
+        var inserted = await ExecAsync(connection, tx,
+            "INSERT INTO flow_locks (flow, owner, node, pid, acquired_ms, expires_ms) VALUES (@f, @o, @n, @p, @a, @e) ON CONFLICT (flow) DO NOTHING",
+            cancellationToken, ("f", flow), ("o", owner), ("n", Node), ("p", pid), ("a", now), ("e", now + (long)lease.TotalMilliseconds));
+        if (inserted == 1)
+        {
+            await tx.CommitAsync(cancellationToken);
+            return (true, mine);
+        }
+
+        FlowLease holder;
+        await using (var command = connection.CreateCommand())
+        {
+            command.Transaction = tx;
+            command.CommandText = "SELECT owner, node, pid, acquired_ms, expires_ms, run_id FROM flow_locks WHERE flow = @f" + dialect.ForUpdate;
+            AddParameter(command, "f", flow);
+            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+            if (!await reader.ReadAsync(cancellationToken)) throw new InvalidOperationException($"The lock row of flow '{flow}' vanished while it was being claimed.");
+            holder = new FlowLease(flow, reader.GetString(0), reader.GetString(1), Convert.ToInt32(reader.GetValue(2)), FromMs(reader.GetValue(3)),
+                FromMs(reader.GetValue(4)), reader.IsDBNull(5) ? null : Convert.ToInt64(reader.GetValue(5)));
+        }
+
+        var expired = holder.ExpiresAt.ToUnixTimeMilliseconds() <= now;
+        var holderGone = holder.Node == Node && holder.ProcessId != pid && !IsProcessAlive(holder.ProcessId);
+        if (!expired && !holderGone)
+        {
+            await tx.RollbackAsync(cancellationToken);
+            return (false, holder);
+        }
+
+        await ExecAsync(connection, tx,
+            "UPDATE flow_locks SET owner = @o, node = @n, pid = @p, acquired_ms = @a, expires_ms = @e, run_id = NULL WHERE flow = @f AND owner = @old",
+            cancellationToken, ("o", owner), ("n", Node), ("p", pid), ("a", now), ("e", now + (long)lease.TotalMilliseconds), ("f", flow), ("old", holder.Owner));
+        if (holder.RunId is { } interrupted)
+        {
+            var reason = holderGone
+                ? $"Interrupted: process {holder.ProcessId} on {holder.Node} ended during the run; the next run repeats its uncommitted batch."
+                : $"Interrupted: {holder.Node} (process {holder.ProcessId}) stopped renewing its claim; the next run repeats its uncommitted batch.";
+            await ExecAsync(connection, tx, "UPDATE runs SET status = @s, finished_ms = @t, error = @e WHERE id = @id AND status = @running", cancellationToken,
+                ("s", RunStatus.Failed.ToString()), ("t", now), ("e", reason), ("id", interrupted), ("running", RunStatus.Running.ToString()));
+        }
+        await tx.CommitAsync(cancellationToken);
+        return (true, mine);
+    }
+
+    public async Task<bool> RenewFlowAsync(string flow, string owner, TimeSpan lease, long? runId, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        var updated = await ExecAsync(connection, null,
+            "UPDATE flow_locks SET expires_ms = @e, run_id = COALESCE(@r, run_id) WHERE flow = @f AND owner = @o",
+            cancellationToken, ("e", NowMs() + (long)lease.TotalMilliseconds), ("r", runId), ("f", flow), ("o", owner));
+        return updated == 1;
+    }
+
+    public async Task ReleaseFlowAsync(string flow, string owner, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecAsync(connection, null, "DELETE FROM flow_locks WHERE flow = @f AND owner = @o", cancellationToken, ("f", flow), ("o", owner));
+    }
+
+    public async Task<IReadOnlyList<FlowLease>> GetFlowLeasesAsync(CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT flow, owner, node, pid, acquired_ms, expires_ms, run_id FROM flow_locks ORDER BY flow";
+        var result = new List<FlowLease>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new FlowLease(reader.GetString(0), reader.GetString(1), reader.GetString(2), Convert.ToInt32(reader.GetValue(3)),
+                FromMs(reader.GetValue(4)), FromMs(reader.GetValue(5)), reader.IsDBNull(6) ? null : Convert.ToInt64(reader.GetValue(6))));
+        }
+        return result;
+    }
+
+    public async Task<bool> EnqueueAsync(OutboxMessage message, CancellationToken cancellationToken)
+    {
+        var now = NowMs();
+        await using var connection = await OpenAsync(cancellationToken);
+        var inserted = await ExecAsync(connection, null,
+            "INSERT INTO outbox (channel, message_key, payload, created_ms, next_attempt_ms) VALUES (@c, @k, @p, @t, @t) ON CONFLICT (channel, message_key) DO NOTHING",
+            cancellationToken, ("c", message.Channel), ("k", message.MessageKey), ("p", message.Payload), ("t", now));
+        return inserted == 1;
+    }
+
+    public async Task<IReadOnlyList<OutboxMessage>> GetDueMessagesAsync(string channel, DateTimeOffset now, int max, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            "SELECT id, channel, message_key, payload, attempts, created_ms, next_attempt_ms, sent_ms, last_error FROM outbox " +
+            "WHERE channel = @c AND sent_ms IS NULL AND next_attempt_ms <= @t ORDER BY id LIMIT @n";
+        AddParameter(command, "c", channel);
+        AddParameter(command, "t", now.ToUnixTimeMilliseconds());
+        AddParameter(command, "n", max);
+        var result = new List<OutboxMessage>();
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken))
+        {
+            result.Add(new OutboxMessage
+            {
+                Id = Convert.ToInt64(reader.GetValue(0)),
+                Channel = reader.GetString(1),
+                MessageKey = reader.GetString(2),
+                Payload = reader.GetString(3),
+                Attempts = Convert.ToInt32(reader.GetValue(4)),
+                CreatedAt = FromMs(reader.GetValue(5)),
+                NextAttemptAt = FromMs(reader.GetValue(6)),
+                SentAt = reader.IsDBNull(7) ? null : FromMs(reader.GetValue(7)),
+                LastError = reader.IsDBNull(8) ? null : reader.GetString(8),
+            });
+        }
+        return result;
+    }
+
+    public async Task MarkSentAsync(long id, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecAsync(connection, null, "UPDATE outbox SET sent_ms = @t, attempts = attempts + 1 WHERE id = @id", cancellationToken, ("t", NowMs()), ("id", id));
+    }
+
+    public async Task MarkFailedAsync(long id, string error, DateTimeOffset nextAttemptAt, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await ExecAsync(connection, null, "UPDATE outbox SET attempts = attempts + 1, last_error = @e, next_attempt_ms = @n WHERE id = @id", cancellationToken,
+            ("e", error), ("n", nextAttemptAt.ToUnixTimeMilliseconds()), ("id", id));
+    }
+
+    private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
+    {
+        if (!_initialized) await InitializeAsync(cancellationToken);
+        return await dataSource.OpenConnectionAsync(cancellationToken);
+    }
+
+    private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();
+
+    private static DateTimeOffset FromMs(object value) => DateTimeOffset.FromUnixTimeMilliseconds(Convert.ToInt64(value));
+
+    private static bool IsProcessAlive(int pid)
+    {
+        try
+        {
+            using var process = Process.GetProcessById(pid);
+            return !process.HasExited;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+        catch (InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    private static IEnumerable<T> LastPerKey<T, TKey>(IEnumerable<T> items, Func<T, TKey> key) where TKey : notnull
+    {
+        var last = new Dictionary<TKey, T>();
+        foreach (var item in items) last[key(item)] = item;
+        return last.Values;
+    }
+
+    private static string Where(DbCommand command, string? flow, long? id)
+    {
+        var conditions = new List<string>();
+        if (flow is not null)
+        {
+            conditions.Add("flow = @f");
+            AddParameter(command, "f", flow);
+        }
+        if (id is not null)
+        {
+            conditions.Add("id = @id");
+            AddParameter(command, "id", id.Value);
+        }
+        return conditions.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", conditions);
+    }
+
+    private static DbCommand InQuery(DbConnection connection, string template, IReadOnlyList<string> values, params (string Name, object? Value)[] parameters)
+    {
+        var command = connection.CreateCommand();
+        var names = new StringBuilder();
+        for (var i = 0; i < values.Count; i++)
+        {
+            if (i > 0) names.Append(", ");
+            names.Append("@in").Append(i);
+            AddParameter(command, "in" + i, values[i]);
+        }
+        foreach (var (name, value) in parameters) AddParameter(command, name, value);
+        command.CommandText = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, names);
+        return command;
+    }
+
+    private static async Task InsertRowsAsync<T>(DbConnection connection, DbTransaction tx, string into, IReadOnlyList<T> rows,
+        Func<T, int, (string Name, object? Value)[]> values, string conflict, CancellationToken cancellationToken)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        var sql = new StringBuilder("INSERT INTO ").Append(into).Append(" VALUES ");
+        for (var i = 0; i < rows.Count; i++)
+        {
+            if (i > 0) sql.Append(", ");
+            sql.Append('(');
+            var row = values(rows[i], i);
+            for (var c = 0; c < row.Length; c++)
+            {
+                if (c > 0) sql.Append(", ");
+                sql.Append('@').Append(row[c].Name);
+                AddParameter(command, row[c].Name, row[c].Value);
+            }
+            sql.Append(')');
+        }
+        command.CommandText = sql.Append(' ').Append(conflict).ToString();
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<int> ExecAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) AddParameter(command, name, value);
+        return await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task<object?> ScalarAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
+    {
+        await using var command = connection.CreateCommand();
+        command.Transaction = tx;
+        command.CommandText = sql;
+        foreach (var (name, value) in parameters) AddParameter(command, name, value);
+        var result = await command.ExecuteScalarAsync(cancellationToken);
+        return result is DBNull ? null : result;
+    }
+
+    private static void AddParameter(DbCommand command, string name, object? value)
+    {
+        var parameter = command.CreateParameter();
+        parameter.ParameterName = name;
+        parameter.Value = value ?? DBNull.Value;
+        command.Parameters.Add(parameter);
+    }
+}
