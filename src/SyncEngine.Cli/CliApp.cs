@@ -29,12 +29,20 @@ public static class CliApp
         try
         {
             // Ctrl+C is handled by the commands themselves: the first one stops after the current batch.
-            return await parsed.InvokeAsync(new InvocationConfiguration { Output = console.Out, Error = console.Error, ProcessTerminationTimeout = null });
+            return await parsed.InvokeAsync(new InvocationConfiguration
+            {
+                Output = console.Out, Error = console.Error, ProcessTerminationTimeout = null, EnableDefaultExceptionHandler = false,
+            });
         }
         catch (ConfigurationException ex)
         {
             console.PrintConfigErrors(ex.Errors);
             return UsageError;
+        }
+        catch (Exception ex)
+        {
+            console.Error.WriteLine("Error: " + ex.Message);
+            return Failed;
         }
     }
 }

@@ -40,6 +40,8 @@ public sealed record EngineConfiguration(IConfigurationRoot Configuration, Engin
         try
         {
             options = configuration.GetSection(SyncEngineOptions.Section).Get<SyncEngineOptions>() ?? new SyncEngineOptions();
+            // The binder drops a dictionary entry it cannot convert instead of failing; bind each flow alone so it fails loudly.
+            foreach (var flow in configuration.GetSection($"{SyncEngineOptions.Section}:Flows").GetChildren()) flow.Get<FlowOptions>();
         }
         catch (InvalidOperationException ex)
         {

@@ -22,6 +22,7 @@ public static class EngineServices
         services.AddSyncEngineCore(config.Configuration, config.Environment);
         services.AddSingleton<IScheduleValidator, CronScheduleValidator>();
         services.AddSingleton<IStateStore>(sp => CreateStateStore(sp.GetRequiredService<IOptions<SyncEngineOptions>>().Value.State, config.Environment));
+        services.AddLogging();
         services.AddSerilog((_, logger) => ConfigureLogging(logger, config), writeToProviders: false);
         addConnectors(services);
         return services;
