@@ -1,0 +1,133 @@
+using SyncEngine.Core.State;
+using SyncEngine.Testing;
+
+namespace SyncEngine.Core.Tests;
+
+/// <summary>The same behaviour from the embedded SQLite state and from PostgreSQL.</summary>
+public sealed class StateStoreTests
+{
+    public static TheoryData<StateBackend> Backends => new() { StateBackend.Sqlite, StateBackend.PostgreSql };
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Schema_is_created_once_even_when_several_processes_start_at_the_same_time(StateBackend backend)
+    {
+        using var folder = new TempDirectory();
+        await using var postgres = backend == StateBackend.PostgreSql ? await PostgresDatabase.CreateAsync() : null;
+        var stores = Enumerable.Range(0, 4).Select(_ => TestEngine.CreateState(backend, folder, postgres)).ToList();
+
+        await Task.WhenAll(stores.Select(s => s.InitializeAsync(default)));
+        await stores[0].InitializeAsync(default);
+
+        Assert.Null(await stores[1].GetCursorAsync("nothing", default));
+        Assert.Empty(await stores[2].GetRunsAsync(null, 10, default));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Outbox_keeps_one_message_per_key_and_hands_out_due_messages_until_sent(StateBackend backend)
+    {
+        using var folder = new TempDirectory();
+        await using var postgres = backend == StateBackend.PostgreSql ? await PostgresDatabase.CreateAsync() : null;
+        var store = TestEngine.CreateState(backend, folder, postgres);
+
+        Assert.True(await store.EnqueueAsync(new OutboxMessage { Channel = "payback", MessageKey = "receipt-1", Payload = "{\"points\":12}" }, default));
+        Assert.False(await store.EnqueueAsync(new OutboxMessage { Channel = "payback", MessageKey = "receipt-1", Payload = "{\"points\":99}" }, default));
+        Assert.True(await store.EnqueueAsync(new OutboxMessage { Channel = "payback", MessageKey = "receipt-2", Payload = "{}" }, default));
+        Assert.True(await store.EnqueueAsync(new OutboxMessage { Channel = "mail", MessageKey = "receipt-1", Payload = "{}" }, default));
+
+        var due = await store.GetDueMessagesAsync("payback", DateTimeOffset.UtcNow.AddSeconds(1), 10, default);
+        Assert.Equal(["receipt-1", "receipt-2"], due.Select(m => m.MessageKey));
+        Assert.Equal("{\"points\":12}", due[0].Payload);
+
+        await store.MarkSentAsync(due[0].Id, default);
+        await store.MarkFailedAsync(due[1].Id, "503 from the programme", DateTimeOffset.UtcNow.AddMinutes(5), default);
+
+        Assert.Empty(await store.GetDueMessagesAsync("payback", DateTimeOffset.UtcNow.AddSeconds(1), 10, default));
+        var later = Assert.Single(await store.GetDueMessagesAsync("payback", DateTimeOffset.UtcNow.AddMinutes(6), 10, default));
+        Assert.Equal(("receipt-2", 1, "503 from the programme"), (later.MessageKey, later.Attempts, later.LastError));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task A_lease_that_is_not_renewed_passes_to_the_next_claimant_and_its_run_is_marked_interrupted(StateBackend backend)
+    {
+        using var folder = new TempDirectory();
+        await using var postgres = backend == StateBackend.PostgreSql ? await PostgresDatabase.CreateAsync() : null;
+        var time = new ManualTime(DateTimeOffset.Parse("2026-11-23T08:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        var store = backend == StateBackend.PostgreSql
+            ? new AdoStateStore(Npgsql.NpgsqlDataSource.Create(postgres!.ConnectionString), StateDialect.PostgreSql, time)
+            : new AdoStateStore(Microsoft.Data.Sqlite.SqliteFactory.Instance.CreateDataSource($"Data Source={folder["state.db"]}"), StateDialect.Sqlite, time);
+        var runId = await store.StartRunAsync(new RunRecord { Flow = "orders", StartedAt = time.GetUtcNow() }, default);
+        Assert.True((await store.TryAcquireFlowAsync("orders", "node-a", TimeSpan.FromMinutes(1), default)).Acquired);
+        Assert.True(await store.RenewFlowAsync("orders", "node-a", TimeSpan.FromMinutes(1), runId, default));
+
+        time.Advance(TimeSpan.FromSeconds(30));
+        var early = await store.TryAcquireFlowAsync("orders", "node-b", TimeSpan.FromMinutes(1), default);
+        time.Advance(TimeSpan.FromSeconds(31));
+        var late = await store.TryAcquireFlowAsync("orders", "node-b", TimeSpan.FromMinutes(1), default);
+
+        Assert.False(early.Acquired);
+        Assert.Equal("node-a", early.Lease.Owner);
+        Assert.True(late.Acquired);
+        Assert.False(await store.RenewFlowAsync("orders", "node-a", TimeSpan.FromMinutes(1), null, default));
+        var run = Assert.Single(await store.GetRunsAsync("orders", 5, default));
+        Assert.Equal(RunStatus.Failed, run.Status);
+        Assert.StartsWith("Interrupted:", run.Error);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task A_dead_letter_that_fails_again_counts_its_attempts_instead_of_doubling(StateBackend backend)
+    {
+        using var folder = new TempDirectory();
+        await using var postgres = backend == StateBackend.PostgreSql ? await PostgresDatabase.CreateAsync() : null;
+        var store = TestEngine.CreateState(backend, folder, postgres);
+        DeadLetter Letter(string error) => new() { Flow = "orders", RecordKey = "1001", RecordType = "Order", Payload = "{}", Error = error };
+
+        await store.CommitBatchAsync(new BatchCommit { Flow = "orders", DeadLetters = [Letter("VAT key 'ÁFA 27' unknown")] }, default);
+        await store.CommitBatchAsync(new BatchCommit { Flow = "orders", DeadLetters = [Letter("VAT key 'ÁFA27' unknown")] }, default);
+
+        var letter = Assert.Single(await store.GetDeadLettersAsync("orders", null, default));
+        Assert.Equal((2, "VAT key 'ÁFA27' unknown"), (letter.Attempts, letter.Error));
+
+        await store.CommitBatchAsync(new BatchCommit { Flow = "orders", ResolvedKeys = ["1001"], Checksums = [new("1001", "abc")] }, default);
+        Assert.Empty(await store.GetDeadLettersAsync("orders", null, default));
+        Assert.Equal("abc", (await store.GetChecksumsAsync("orders", ["1001"], default))["1001"]);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task Links_and_checksums_of_large_batches_are_stored_and_found(StateBackend backend)
+    {
+        using var folder = new TempDirectory();
+        await using var postgres = backend == StateBackend.PostgreSql ? await PostgresDatabase.CreateAsync() : null;
+        var store = TestEngine.CreateState(backend, folder, postgres);
+        var keys = Enumerable.Range(1, 1234).Select(i => $"order-{i}").ToList();
+
+        await store.CommitBatchAsync(new BatchCommit
+        {
+            Flow = "orders",
+            Cursor = "2026-11-23T08:00:00Z|1234",
+            Checksums = keys.Select(k => new KeyValuePair<string, string>(k, "sum-" + k)).ToList(),
+            Links = keys.Select(k => new IdLink("shop", "Order", k, "erp", "B-" + k)).ToList(),
+        }, default);
+
+        var links = await store.GetLinksAsync("shop", "Order", "erp", keys, default);
+        var sums = await store.GetChecksumsAsync("orders", keys, default);
+        Assert.Equal(1234, links.Count);
+        Assert.Equal("B-order-777", links["order-777"]);
+        Assert.Equal(1234, sums.Count);
+        Assert.Equal("2026-11-23T08:00:00Z|1234", await store.GetCursorAsync("orders", default));
+        Assert.Empty(await store.GetLinksAsync("shop", "Order", "other-erp", keys, default));
+    }
+
+    private sealed class ManualTime(DateTimeOffset now) : TimeProvider
+    {
+        private DateTimeOffset _now = now;
+
+        public override DateTimeOffset GetUtcNow() => _now;
+
+        public void Advance(TimeSpan by) => _now += by;
+    }
+}
