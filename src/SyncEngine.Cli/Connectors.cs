@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using SyncEngine.Connectors.Files;
 
 namespace SyncEngine.Cli;
 
@@ -7,5 +8,6 @@ public static class Connectors
 {
     public static void AddAll(IServiceCollection services)
     {
+        services.AddFilesConnector();
     }
 }

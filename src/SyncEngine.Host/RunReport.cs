@@ -40,6 +40,7 @@ public sealed record RunReport
     };
 
     /// <summary>0 all written, 3 finished with dead letters, 1 failed or not run.</summary>
+    [JsonIgnore]
     public int ExitCode => RunStatus switch
     {
         RunStatus.Succeeded => 0,

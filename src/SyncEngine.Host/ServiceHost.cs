@@ -1,9 +1,13 @@
 using System.Net;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Hosting;
+using Microsoft.Extensions.Logging;
 using Quartz;
 using SyncEngine.Core.Configuration;
 using SyncEngine.Core.Flows;
@@ -44,9 +48,15 @@ public static class ServiceHost
             // Loopback only: the control API is for the local CLI, never for the network.
             if (options.Control.Enabled) kestrel.Listen(IPAddress.Loopback, options.Control.Port);
         });
+        // Without the control API there is nothing to serve: Kestrel with no endpoint would listen on its default, localhost:5000.
+        if (!options.Control.Enabled) builder.Services.AddSingleton<IServer, NoServer>();
 
         var app = builder.Build();
         if (options.Control.Enabled) MapControlApi(app, token);
+        var scheduled = options.Flows.Count(f => f.Value.Enabled && !string.IsNullOrWhiteSpace(f.Value.Schedule));
+        app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SyncEngine.Service").LogInformation(
+            "SyncEngine service started: {Scheduled} of {Flows} flows scheduled, control API {Control}", scheduled, options.Flows.Count,
+            options.Control.Enabled ? $"on 127.0.0.1:{options.Control.Port}" : "off"));
         return app;
     }
 
@@ -85,6 +95,29 @@ public static class ServiceHost
             var run = await runner.RunAsync(name, new RunOptions { Full = full ?? false, Trigger = "control-api", StopRequested = lifetime.ApplicationStopping }, CancellationToken.None);
             return Results.Json(RunReport.From(run), ControlJson.Options);
         });
+    }
+
+    /// <summary>The server when the control API is disabled: the host runs the schedule and opens no port.</summary>
+    private sealed class NoServer : IServer
+    {
+        public IFeatureCollection Features { get; } = new FeatureCollection();
+
+        public NoServer() => Features.Set<IServerAddressesFeature>(new NoAddresses());
+
+        public Task StartAsync<TContext>(IHttpApplication<TContext> application, CancellationToken cancellationToken) where TContext : notnull => Task.CompletedTask;
+
+        public Task StopAsync(CancellationToken cancellationToken) => Task.CompletedTask;
+
+        public void Dispose()
+        {
+        }
+
+        /// <summary>Read-only and empty, so the host does not fill it from "urls" or HTTP_PORTS either.</summary>
+        private sealed class NoAddresses : IServerAddressesFeature
+        {
+            public ICollection<string> Addresses { get; } = Array.Empty<string>();
+            public bool PreferHostingUrls { get; set; }
+        }
     }
 
     public sealed record FlowStatus(string Name, string From, string To, string? Schedule, bool Enabled, bool Running, RunReport? LastRun);

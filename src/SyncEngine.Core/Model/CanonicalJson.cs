@@ -18,6 +18,8 @@ public static class CanonicalJson
         {
             DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
             WriteIndented = false,
+            // Names like "Kovács Éva" stay readable in files, dead letters and logs; JSON stays valid either way.
+            Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping,
         };
         options.Converters.Add(new JsonStringEnumConverter());
         options.Converters.Add(new SortedDictionaryConverter<string?>());
