@@ -16,22 +16,37 @@ public static class ControlToken
     {
         if (!string.IsNullOrWhiteSpace(options.Token)) return options.Token.Trim();
         var path = PathIn(environment);
-        if (File.Exists(path)) return File.ReadAllText(path).Trim();
         Directory.CreateDirectory(environment.DataDirectory);
+        if (ReadExisting(path) is { } existing) return existing;
+
+        // Written whole under a temporary name, then renamed: no reader ever sees an empty or half token file.
         var token = Convert.ToBase64String(RandomNumberGenerator.GetBytes(32)).TrimEnd('=').Replace('+', '-').Replace('/', '_');
+        var temp = path + "." + Guid.NewGuid().ToString("N")[..8] + ".tmp";
         var file = new FileStreamOptions { Mode = FileMode.CreateNew, Access = FileAccess.Write };
         if (!OperatingSystem.IsWindows()) file.UnixCreateMode = UnixFileMode.UserRead | UnixFileMode.UserWrite;
+        using (var writer = new StreamWriter(temp, System.Text.Encoding.ASCII, file)) writer.Write(token);
         try
         {
-            using var writer = new StreamWriter(path, System.Text.Encoding.ASCII, file);
-            writer.Write(token);
+            File.Move(temp, path, overwrite: File.Exists(path));
         }
-        catch (IOException) when (File.Exists(path))
+        catch (IOException) when (ReadExisting(path) is not null)
         {
             // Another process created it first; use theirs.
-            return File.ReadAllText(path).Trim();
+            File.Delete(temp);
+            return ReadExisting(path)!;
         }
         return token;
+    }
+
+    private static string? ReadExisting(string path)
+    {
+        if (!File.Exists(path)) return null;
+        if (!OperatingSystem.IsWindows() && (File.GetUnixFileMode(path) & ~(UnixFileMode.UserRead | UnixFileMode.UserWrite)) != 0)
+        {
+            File.SetUnixFileMode(path, UnixFileMode.UserRead | UnixFileMode.UserWrite);
+        }
+        var token = File.ReadAllText(path).Trim();
+        return token.Length == 0 ? null : token;
     }
 
     /// <summary>The token a client can present, or null when it is not allowed to read it.</summary>

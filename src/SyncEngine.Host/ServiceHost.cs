@@ -65,7 +65,7 @@ public static class ServiceHost
         app.Use(async (context, next) =>
         {
             var header = context.Request.Headers.Authorization.ToString();
-            var presented = header.StartsWith("Bearer ", StringComparison.Ordinal) ? header["Bearer ".Length..] : null;
+            var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
             if (!ControlToken.Matches(token, presented))
             {
                 context.Response.StatusCode = StatusCodes.Status401Unauthorized;
