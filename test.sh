@@ -247,17 +247,24 @@ cleanup() {
 # lines under "Test run summary".
 summarize_results() {
     local logfile=$1
-    if grep -qE '^\s*(Passed|Failed)!\s+- Failed:' "$logfile"; then
+    if grep -qE '^\s*Total tests:' "$logfile"; then
+        # VSTest at normal verbosity, per test assembly:
+        #   Total tests: 30 / Passed: 30 / Failed: 0 / Skipped: 0 (one per line)
+        awk '
+            /^[[:space:]]*Total tests:/ { inblock = 1; next }
+            inblock && /^[[:space:]]*Passed:/  { p += $2; next }
+            inblock && /^[[:space:]]*Failed:/  { f += $2; next }
+            inblock && /^[[:space:]]*Skipped:/ { s += $2; next }
+            inblock && /^[[:space:]]*Total time:/ { inblock = 0 }
+            END { printf "%d passed, %d failed, %d skipped\n", p, f, s }' "$logfile"
+    elif grep -qE '^\s*(Passed|Failed)!\s+- Failed:' "$logfile"; then
+        # VSTest at minimal verbosity: "Passed!  - Failed: 0, Passed: 12, Skipped: 0, Total: 12, ..."
         grep -E '^\s*(Passed|Failed)!\s+- Failed:' "$logfile" | awk '
             { line = $0; gsub(/[^A-Za-z0-9:]+/, " ", line); n = split(line, w, " ")
               for (i = 1; i < n; i++) {
                   if (w[i] == "Failed:") f += w[i + 1]
                   if (w[i] == "Passed:") p += w[i + 1]
                   if (w[i] == "Skipped:") s += w[i + 1] } }
-            END { printf "%d passed, %d failed, %d skipped\n", p, f, s }'
-    elif grep -q 'Test run summary' "$logfile"; then
-        sed -n '/Test run summary/,$p' "$logfile" | awk '
-            $1 == "failed:" { f += $2 } $1 == "succeeded:" { p += $2 } $1 == "skipped:" { s += $2 }
             END { printf "%d passed, %d failed, %d skipped\n", p, f, s }'
     fi
 }
