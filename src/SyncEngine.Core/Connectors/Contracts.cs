@@ -91,6 +91,12 @@ public sealed record StreamContext
     public required string Stream { get; init; }
     public required Type RecordType { get; init; }
 
+    /// <summary>The connection the flow reads from; "source" of id links.</summary>
+    public string FromConnection { get; init; } = string.Empty;
+
+    /// <summary>The connection the flow writes to; "target" of id links.</summary>
+    public string ToConnection { get; init; } = string.Empty;
+
     /// <summary>Full path of the flow's mapping file, when it has one.</summary>
     public string? MappingFile { get; init; }
 

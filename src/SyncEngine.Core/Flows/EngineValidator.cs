@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Options;
 using SyncEngine.Core.Configuration;
 using SyncEngine.Core.Connectors;
+using SyncEngine.Core.Mapping;
 using SyncEngine.Core.State;
 
 namespace SyncEngine.Core.Flows;
@@ -58,6 +59,17 @@ public sealed class EngineValidator(
                 errors.Add(new ConfigError(key + ":BatchSize", $"'{flow.BatchSize}' must be at least 1"));
             if (definition.MappingFile is not null && !File.Exists(definition.MappingFile))
                 errors.Add(new ConfigError(key + ":Mapping", $"mapping file '{flow.Mapping}' not found (looked at {definition.MappingFile})"));
+            else if (definition.MappingFile is not null)
+            {
+                var (mapping, mappingErrors) = MappingLoader.Check(definition.MappingFile);
+                errors.AddRange(mappingErrors);
+                var side = mapping?.Direction == MappingDirection.Read ? from : to;
+                if (mapping is not null && side is not null && !side.RecordType.IsAssignableFrom(mapping.RecordType))
+                {
+                    errors.Add(new ConfigError(key + ":Mapping",
+                        $"'{flow.Mapping}' maps {mapping.RecordType.Name} records but '{(mapping.Direction == MappingDirection.Read ? flow.From : flow.To)}' carries {side.RecordType.Name}"));
+                }
+            }
             if (definition.Schedule is not null)
             {
                 foreach (var validator in scheduleValidators)
@@ -68,9 +80,9 @@ public sealed class EngineValidator(
             }
 
             if (from is not null && connectors[definition.From.Connection] is IStreamValidator sourceValidator && (definition.MappingFile is null || File.Exists(definition.MappingFile)))
-                errors.AddRange(sourceValidator.Validate(ContextFor(definition, definition.From.Stream, from.RecordType), StreamAccess.Read));
+                errors.AddRange(sourceValidator.Validate(ContextFor(definition, definition.From.Stream, from.RecordType, StreamAccess.Read), StreamAccess.Read));
             if (to is not null && connectors[definition.To.Connection] is IStreamValidator targetValidator && (definition.MappingFile is null || File.Exists(definition.MappingFile)))
-                errors.AddRange(targetValidator.Validate(ContextFor(definition, definition.To.Stream, to.RecordType), StreamAccess.Write));
+                errors.AddRange(targetValidator.Validate(ContextFor(definition, definition.To.Stream, to.RecordType, StreamAccess.Write), StreamAccess.Write));
         }
         return errors;
     }
@@ -82,12 +94,21 @@ public sealed class EngineValidator(
         if (errors.Count > 0) throw new ConfigurationException(errors);
     }
 
-    internal StreamContext ContextFor(FlowDefinition flow, string stream, Type recordType, bool full = false) => new()
+    /// <summary>
+    /// The context of one side of a flow. The flow's mapping goes to the side its direction fits: a write mapping to the
+    /// target, a read mapping to the source; the other side uses its connection's own stream mapping, if any.
+    /// </summary>
+    internal StreamContext ContextFor(FlowDefinition flow, string stream, Type recordType, StreamAccess access, bool full = false) => new()
     {
         Flow = flow.Name,
         Stream = stream,
         RecordType = recordType,
-        MappingFile = flow.MappingFile,
+        FromConnection = flow.From.Connection,
+        ToConnection = flow.To.Connection,
+        MappingFile = flow.MappingFile is not null && File.Exists(flow.MappingFile) &&
+            MappingLoader.PeekDirection(flow.MappingFile) == (access == StreamAccess.Read ? MappingDirection.Read : MappingDirection.Write)
+                ? flow.MappingFile
+                : null,
         Options = flow.Options,
         Links = state,
         Full = full,

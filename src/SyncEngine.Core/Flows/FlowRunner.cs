@@ -53,8 +53,8 @@ public sealed partial class FlowRunner(
             var from = Stream(flow.From);
             var to = Stream(flow.To);
             var cursor = runOptions.Full ? null : await state.GetCursorAsync(flow.Name, ct);
-            var source = registry.GetConnector(flow.From.Connection).OpenSource(validator.ContextFor(flow, flow.From.Stream, from.RecordType, runOptions.Full));
-            var target = registry.GetConnector(flow.To.Connection).OpenTarget(validator.ContextFor(flow, flow.To.Stream, to.RecordType, runOptions.Full));
+            var source = registry.GetConnector(flow.From.Connection).OpenSource(validator.ContextFor(flow, flow.From.Stream, from.RecordType, StreamAccess.Read, runOptions.Full));
+            var target = registry.GetConnector(flow.To.Connection).OpenTarget(validator.ContextFor(flow, flow.To.Stream, to.RecordType, StreamAccess.Write, runOptions.Full));
             try
             {
                 await foreach (var batch in Batches(source.ReadAsync(cursor, ct), flow.BatchSize, runOptions.StopRequested, ct))
@@ -127,7 +127,7 @@ public sealed partial class FlowRunner(
                 }
                 records.Add((letter.RecordKey, CanonicalJson.Deserialize(letter.Payload, type)));
             }
-            var target = registry.GetConnector(flow.To.Connection).OpenTarget(validator.ContextFor(flow, flow.To.Stream, to.RecordType));
+            var target = registry.GetConnector(flow.To.Connection).OpenTarget(validator.ContextFor(flow, flow.To.Stream, to.RecordType, StreamAccess.Write));
             try
             {
                 foreach (var chunk in records.Chunk(flow.BatchSize))

@@ -1,0 +1,244 @@
+using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
+using SyncEngine.Core.Connectors;
+
+namespace SyncEngine.Core.Mapping;
+
+/// <summary>Where an expression takes its values from: a canonical record (write) or a source row (read).</summary>
+internal sealed class Scope
+{
+    public required object Current { get; init; }
+    public Scope? Parent { get; init; }
+    public int Index { get; init; }
+    public required MappingRun Run { get; init; }
+
+    public object? Resolve(string path)
+    {
+        if (path == "$index") return Index;
+        if (path.StartsWith("$parent.", StringComparison.Ordinal))
+            return (Parent ?? throw new RecordException("'$parent' is used outside a child mapping", path)).Resolve(path["$parent.".Length..]);
+        if (path.StartsWith("$root.", StringComparison.Ordinal))
+        {
+            var root = this;
+            while (root.Parent is not null) root = root.Parent;
+            return root.Resolve(path["$root.".Length..]);
+        }
+        if (Current is ISourceRow row) return row.TryGet(path, out var value) ? value : null;
+        return ModelPath.Find(Current.GetType(), path)?.Get(Current);
+    }
+}
+
+/// <summary>One mapping of one record: the run-wide settings and the id links looked up for it.</summary>
+internal sealed class MappingRun
+{
+    public required CultureInfo Culture { get; init; }
+    public required TimeZoneInfo TimeZone { get; init; }
+    public required MappingDirection Direction { get; init; }
+    public MappingContext? Context { get; init; }
+    public Dictionary<LookupKey, string?> Links { get; } = [];
+}
+
+internal readonly record struct LookupKey(string System, string Entity, string Id, string TargetSystem);
+
+/// <summary>A value: where it comes from, then default, value map, rounding, format and text changes, in that order.</summary>
+internal sealed class ValueExpression
+{
+    public required Source Source { get; init; }
+    public object? Default { get; init; }
+    public ValueMap? Map { get; init; }
+    public UnmappedPolicy OnUnmapped { get; init; } = UnmappedPolicy.Fail;
+    public int? Round { get; init; }
+    public string? Format { get; init; }
+    public CultureInfo? Culture { get; init; }
+    public IReadOnlyList<Func<string, string>> Text { get; init; } = [];
+    public bool Required { get; init; }
+
+    /// <summary>The mapping file's field this expression belongs to, for messages.</summary>
+    public required string Field { get; init; }
+
+    public object? Evaluate(Scope scope)
+    {
+        var value = Source.Evaluate(scope, this);
+        if (IsEmpty(value) && Default is not null) value = Default;
+        if (Map is not null && !IsEmpty(value)) value = Map.Apply(value!, OnUnmapped, Field, scope.Run.Culture);
+        if (Round is { } digits && value is not null)
+            value = Math.Round(System.Convert.ToDecimal(value, CultureInfo.InvariantCulture), digits, MidpointRounding.AwayFromZero);
+        var culture = Culture ?? scope.Run.Culture;
+        if (Format is not null && scope.Run.Direction == MappingDirection.Write && value is IFormattable formattable)
+            value = formattable.ToString(Format, culture);
+        if (Text.Count > 0 && value is not null)
+        {
+            var text = ValueConverter.ToText(value, culture)!;
+            foreach (var change in Text) text = change(text);
+            value = text;
+        }
+        if (Required && IsEmpty(value))
+            throw new RecordException($"field '{Field}': a value is required but {Source.Describe()} is empty", Field, null);
+        return value;
+    }
+
+    public static bool IsEmpty(object? value) => value is null || value is DBNull || (value is string s && s.Length == 0);
+
+    public IEnumerable<LookupSource> Lookups() => Source.Lookups();
+}
+
+internal enum UnmappedPolicy
+{
+    /// <summary>A value the map does not know dead-letters the record.</summary>
+    Fail,
+    /// <summary>A value the map does not know passes unchanged.</summary>
+    Keep,
+}
+
+internal sealed class ValueMap(string name, IReadOnlyDictionary<string, string?> entries, string? fallback)
+{
+    private readonly Dictionary<string, string?> _exact = new(entries, StringComparer.Ordinal);
+    private readonly Dictionary<string, string?> _anyCase = entries.GroupBy(e => e.Key, StringComparer.OrdinalIgnoreCase)
+        .ToDictionary(g => g.Key, g => g.First().Value, StringComparer.OrdinalIgnoreCase);
+
+    public string Name { get; } = name;
+
+    public object? Apply(object value, UnmappedPolicy policy, string field, CultureInfo culture)
+    {
+        var key = ValueConverter.ToText(value, CultureInfo.InvariantCulture)!;
+        if (_exact.TryGetValue(key, out var mapped) || _anyCase.TryGetValue(key, out mapped)) return mapped;
+        if (fallback is not null) return fallback;
+        if (policy == UnmappedPolicy.Keep) return value;
+        throw new RecordException($"field '{field}': value '{key}' is not in value map '{Name}' (known: {string.Join(", ", _exact.Keys.Take(12))}{(_exact.Count > 12 ? ", ..." : "")})", field, key);
+    }
+}
+
+internal abstract class Source
+{
+    public abstract object? Evaluate(Scope scope, ValueExpression owner);
+    public abstract string Describe();
+    public virtual IEnumerable<LookupSource> Lookups() => [];
+    public virtual IEnumerable<string> Paths() => [];
+}
+
+internal sealed class PathSource(string path) : Source
+{
+    public string Path { get; } = path;
+    public override object? Evaluate(Scope scope, ValueExpression owner) => scope.Resolve(Path);
+    public override string Describe() => $"'{Path}'";
+    public override IEnumerable<string> Paths() => [Path];
+}
+
+internal sealed class ConstSource(object? value) : Source
+{
+    public override object? Evaluate(Scope scope, ValueExpression owner) => value;
+    public override string Describe() => "the constant";
+}
+
+internal sealed partial class TemplateSource : Source
+{
+    private readonly string _template;
+    private readonly List<(string Path, string? Format)> _parts;
+
+    public TemplateSource(string template)
+    {
+        _template = template;
+        _parts = Token().Matches(template).Select(m => (m.Groups[1].Value, m.Groups[2].Success ? m.Groups[2].Value : null)).ToList();
+    }
+
+    public override object? Evaluate(Scope scope, ValueExpression owner)
+    {
+        var culture = owner.Culture ?? scope.Run.Culture;
+        var text = Token().Replace(_template, m =>
+            ValueConverter.ToText(scope.Resolve(m.Groups[1].Value), culture, m.Groups[2].Success ? m.Groups[2].Value : null) ?? string.Empty);
+        // "{LastName}, {FirstName}" of a customer with no first name reads "Kovács", not "Kovács, ".
+        return text.Trim().Trim(',').Trim();
+    }
+
+    public override string Describe() => $"template '{_template}'";
+    public override IEnumerable<string> Paths() => _parts.Select(p => p.Path);
+
+    [GeneratedRegex(@"\{([A-Za-z$][A-Za-z0-9_.$]*)(?::([^}]+))?\}")]
+    private static partial Regex Token();
+}
+
+internal sealed class CoalesceSource(IReadOnlyList<ValueExpression> options) : Source
+{
+    public override object? Evaluate(Scope scope, ValueExpression owner)
+    {
+        foreach (var option in options)
+        {
+            var value = option.Evaluate(scope);
+            if (!ValueExpression.IsEmpty(value)) return value;
+        }
+        return null;
+    }
+
+    public override string Describe() => "every coalesce option";
+    public override IEnumerable<LookupSource> Lookups() => options.SelectMany(o => o.Lookups());
+    public override IEnumerable<string> Paths() => options.SelectMany(o => o.Source.Paths());
+}
+
+internal sealed class ConditionSource(Condition condition, ValueExpression then, ValueExpression? otherwise) : Source
+{
+    public override object? Evaluate(Scope scope, ValueExpression owner) =>
+        condition.Test(scope) ? then.Evaluate(scope) : otherwise?.Evaluate(scope);
+
+    public override string Describe() => "the chosen branch";
+    public override IEnumerable<LookupSource> Lookups() => then.Lookups().Concat(otherwise?.Lookups() ?? []);
+    public override IEnumerable<string> Paths() => [condition.Path, .. then.Source.Paths(), .. otherwise?.Source.Paths() ?? []];
+}
+
+internal sealed class Condition
+{
+    public required string Path { get; init; }
+    public object? EqualsValue { get; init; }
+    public bool HasEquals { get; init; }
+    public IReadOnlyList<string>? In { get; init; }
+    public bool? NotEmpty { get; init; }
+
+    public bool Test(Scope scope)
+    {
+        var value = scope.Resolve(Path);
+        var text = ValueConverter.ToText(value, CultureInfo.InvariantCulture);
+        if (HasEquals) return string.Equals(text, ValueConverter.ToText(EqualsValue, CultureInfo.InvariantCulture), StringComparison.OrdinalIgnoreCase);
+        if (In is not null) return text is not null && In.Contains(text, StringComparer.OrdinalIgnoreCase);
+        var notEmpty = !ValueExpression.IsEmpty(value) && value is not false;
+        return NotEmpty is false ? !notEmpty : notEmpty;
+    }
+}
+
+/// <summary>The id another record got in a target system: "the ERP customer number of this shop customer".</summary>
+internal sealed class LookupSource(string? system, string entity, ValueExpression id, string? targetSystem) : Source
+{
+    public string Entity { get; } = entity;
+
+    public LookupKey? Key(Scope scope, MappingContext context)
+    {
+        var value = ValueConverter.ToText(id.Evaluate(scope), CultureInfo.InvariantCulture);
+        return value is null ? null : new LookupKey(system ?? context.SourceSystem, Entity, value, targetSystem ?? context.TargetSystem);
+    }
+
+    public override object? Evaluate(Scope scope, ValueExpression owner)
+    {
+        var key = Key(scope, scope.Run.Context!);
+        return key is null ? null : scope.Run.Links.GetValueOrDefault(key.Value);
+    }
+
+    public override string Describe() => $"the {Entity} link";
+    public override IEnumerable<LookupSource> Lookups() => [this];
+    public override IEnumerable<string> Paths() => id.Source.Paths();
+}
+
+internal static class TextChanges
+{
+    public static Func<string, string> Substring(int start, int length) =>
+        s => start >= s.Length ? string.Empty : s.Substring(start, Math.Min(length, s.Length - start));
+
+    public static Func<string, string> PadLeft(int width, char c) => s => s.PadLeft(width, c);
+    public static Func<string, string> PadRight(int width, char c) => s => s.PadRight(width, c);
+
+    /// <summary>Removes control characters that break files and ERP fields, keeping tab and line breaks out too.</summary>
+    public static string Clean(string s)
+    {
+        var builder = new StringBuilder(s.Length);
+        foreach (var c in s) builder.Append(char.IsControl(c) ? ' ' : c);
+        return builder.ToString();
+    }
+}

@@ -1,0 +1,102 @@
+using System.Collections.Concurrent;
+using System.Linq.Expressions;
+using System.Reflection;
+
+namespace SyncEngine.Core.Mapping;
+
+/// <summary>
+/// Sets a dotted path on a canonical record under construction (<c>Prices.Base</c>, <c>Customer.LastName</c>,
+/// <c>Attributes.tier</c>), creating the objects on the way. Compiled once per type and path.
+/// </summary>
+public sealed class ModelWriter
+{
+    private static readonly ConcurrentDictionary<(Type, string), ModelWriter?> Cache = new();
+    private static readonly ConcurrentDictionary<Type, Func<object>> Factories = new();
+    private readonly Step[] _steps;
+    private readonly string? _attributeKey;
+
+    private ModelWriter(Step[] steps, string? attributeKey, Type valueType)
+    {
+        _steps = steps;
+        _attributeKey = attributeKey;
+        ValueType = valueType;
+    }
+
+    /// <summary>Type the value must have (collections: the list type).</summary>
+    public Type ValueType { get; }
+
+    public static ModelWriter? Find(Type type, string path) => Cache.GetOrAdd((type, path), key => Build(key.Item1, key.Item2));
+
+    /// <summary>Creates an empty record or child object of <paramref name="type"/>; required members are set by the mapping.</summary>
+    public static object Create(Type type) => Factories.GetOrAdd(type, t => Expression.Lambda<Func<object>>(Expression.Convert(Expression.New(t), typeof(object))).Compile())();
+
+    public void Set(object target, object? value)
+    {
+        var current = target;
+        for (var i = 0; i < _steps.Length - 1; i++)
+        {
+            var step = _steps[i];
+            var next = step.Get(current);
+            if (next is null)
+            {
+                next = Create(step.Type);
+                step.Set(current, next);
+            }
+            current = next;
+        }
+        var last = _steps[^1];
+        if (_attributeKey is null)
+        {
+            last.Set(current, value);
+            return;
+        }
+        // Attribute bags start as a shared empty instance: copy into a dictionary of this record's own.
+        var bag = last.Get(current) as Dictionary<string, string?>;
+        if (bag is null)
+        {
+            bag = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
+            if (last.Get(current) is IReadOnlyDictionary<string, string?> existing) foreach (var pair in existing) bag[pair.Key] = pair.Value;
+            last.Set(current, bag);
+        }
+        bag[_attributeKey] = value?.ToString();
+    }
+
+    private static ModelWriter? Build(Type type, string path)
+    {
+        var parts = path.Split('.');
+        var steps = new List<Step>();
+        var current = type;
+        for (var i = 0; i < parts.Length; i++)
+        {
+            var property = current.GetProperty(parts[i], BindingFlags.Public | BindingFlags.Instance | BindingFlags.IgnoreCase);
+            if (property is null || property.SetMethod is null || property.GetIndexParameters().Length > 0) return null;
+            steps.Add(Step.For(property));
+            if (property.PropertyType == typeof(IReadOnlyDictionary<string, string?>) && i < parts.Length - 1)
+                return new ModelWriter([.. steps], string.Join('.', parts[(i + 1)..]), typeof(string));
+            if (i < parts.Length - 1)
+            {
+                current = property.PropertyType;
+                if (current.IsValueType || current == typeof(string) || current.GetConstructor(Type.EmptyTypes) is null) return null;
+            }
+            else
+            {
+                return new ModelWriter([.. steps], null, property.PropertyType);
+            }
+        }
+        return null;
+    }
+
+    private sealed record Step(Type Type, Func<object, object?> Get, Action<object, object?> Set)
+    {
+        public static Step For(PropertyInfo property)
+        {
+            var target = Expression.Parameter(typeof(object), "target");
+            var value = Expression.Parameter(typeof(object), "value");
+            var typed = Expression.Convert(target, property.DeclaringType!);
+            var get = Expression.Lambda<Func<object, object?>>(Expression.Convert(Expression.Property(typed, property), typeof(object)), target).Compile();
+            var set = Expression.Lambda<Action<object, object?>>(
+                Expression.Call(typed, property.SetMethod!, Expression.Convert(value, property.PropertyType)), target, value).Compile();
+            return new Step(property.PropertyType, get, set);
+        }
+    }
+}

@@ -1,0 +1,209 @@
+using System.Globalization;
+using Newtonsoft.Json.Linq;
+using SyncEngine.Core.Connectors;
+using SyncEngine.Core.Model;
+
+namespace SyncEngine.Core.Mapping;
+
+public enum MappingDirection
+{
+    /// <summary>Canonical records to rows or file fields (an ERP table, an export file).</summary>
+    Write,
+    /// <summary>Rows or file fields to canonical records (an ERP article table, a supplier's CSV).</summary>
+    Read,
+}
+
+/// <summary>What a mapping needs from the flow it runs in: id links, and which systems "source" and "target" mean.</summary>
+public sealed class MappingContext
+{
+    public required ILinkLookup Links { get; init; }
+    public required string SourceSystem { get; init; }
+    public required string TargetSystem { get; init; }
+
+    public static MappingContext For(StreamContext stream) => new() { Links = stream.Links, SourceSystem = stream.FromConnection, TargetSystem = stream.ToConnection };
+}
+
+public sealed class FieldMapping
+{
+    internal FieldMapping(string name, int line, ValueExpression expression)
+    {
+        Name = name;
+        Line = line;
+        Expression = expression;
+    }
+
+    /// <summary>Write: the column or file field. Read: the canonical path.</summary>
+    public string Name { get; }
+    public int Line { get; }
+    internal ValueExpression Expression { get; }
+
+    /// <summary>The path the value comes from when it is a plain path (for column checks).</summary>
+    public IEnumerable<string> SourcePaths => Expression.Source.Paths();
+}
+
+public sealed class ChildMapping
+{
+    internal ChildMapping(string name, string path, int line, Type elementType, IReadOnlyList<FieldMapping> fields, ModelWriter? writer)
+    {
+        Name = name;
+        Path = path;
+        Line = line;
+        ElementType = elementType;
+        Fields = fields;
+        Writer = writer;
+    }
+
+    /// <summary>Write: the child rows' name (table or element). Read: the canonical collection (Lines).</summary>
+    public string Name { get; }
+    /// <summary>Write: the canonical collection (Lines). Read: the source rows' name.</summary>
+    public string Path { get; }
+    public int Line { get; }
+    public Type ElementType { get; }
+    public IReadOnlyList<FieldMapping> Fields { get; }
+    internal ModelWriter? Writer { get; }
+}
+
+/// <summary>A loaded, checked mapping file: how one canonical record type maps to one external shape.</summary>
+public sealed class RecordMapping
+{
+    private readonly IReadOnlyList<(FieldMapping Field, ModelWriter? Writer)> _writers;
+    private readonly LookupSource[] _lookups;
+
+    internal RecordMapping(string file, JObject root, MappingDirection direction, Type recordType, CultureInfo culture, TimeZoneInfo timeZone,
+        IReadOnlyList<FieldMapping> fields, IReadOnlyList<ChildMapping> children)
+    {
+        File = file;
+        Root = root;
+        Direction = direction;
+        RecordType = recordType;
+        Culture = culture;
+        TimeZone = timeZone;
+        Fields = fields;
+        Children = children;
+        _writers = direction == MappingDirection.Read ? fields.Select(f => (f, ModelWriter.Find(recordType, f.Name))).ToList() : [];
+        _lookups = fields.Concat(children.SelectMany(c => c.Fields)).SelectMany(f => f.Expression.Lookups()).ToArray();
+    }
+
+    public string File { get; }
+    public MappingDirection Direction { get; }
+    public Type RecordType { get; }
+    public CultureInfo Culture { get; }
+    public TimeZoneInfo TimeZone { get; }
+    public IReadOnlyList<FieldMapping> Fields { get; }
+    public IReadOnlyList<ChildMapping> Children { get; }
+
+    /// <summary>The whole mapping file, for a connector's own section (<c>"file"</c>, <c>"database"</c>).</summary>
+    public JObject Root { get; }
+
+    public JObject? Section(string name) => Root[name] as JObject;
+
+    /// <summary>Maps a canonical record to a row with its child rows. Throws <see cref="RecordException"/> naming field and value.</summary>
+    public async ValueTask<MappedRow> ToRowAsync(Entity record, MappingContext context, CancellationToken cancellationToken)
+    {
+        var run = new MappingRun { Culture = Culture, TimeZone = TimeZone, Direction = MappingDirection.Write, Context = context };
+        var scope = new Scope { Current = record, Run = run };
+        if (_lookups.Length > 0) await ResolveLinksAsync(scope, context, cancellationToken);
+        return ToRow(scope, Fields, Children);
+    }
+
+    /// <summary>Maps a canonical record that needs no id lookups; faster on the hot path of large exports.</summary>
+    public MappedRow ToRow(Entity record)
+    {
+        if (_lookups.Length > 0) throw new InvalidOperationException($"{File} looks up id links; use ToRowAsync.");
+        return ToRow(new Scope { Current = record, Run = new MappingRun { Culture = Culture, TimeZone = TimeZone, Direction = MappingDirection.Write } }, Fields, Children);
+    }
+
+    /// <summary>Builds a canonical record from a row. Throws <see cref="RecordException"/> naming field and value.</summary>
+    public Entity FromRow(ISourceRow row)
+    {
+        var run = new MappingRun { Culture = Culture, TimeZone = TimeZone, Direction = MappingDirection.Read };
+        var record = ModelWriter.Create(RecordType);
+        Fill(record, new Scope { Current = row, Run = run }, _writers, RecordType);
+        foreach (var child in Children)
+        {
+            var items = (System.Collections.IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(child.ElementType))!;
+            var index = 0;
+            foreach (var childRow in row.Children(child.Path))
+            {
+                var item = ModelWriter.Create(child.ElementType);
+                var childScope = new Scope { Current = childRow, Parent = new Scope { Current = row, Run = run }, Index = ++index, Run = run };
+                Fill(item, childScope, child.Fields.Select(f => (f, ModelWriter.Find(child.ElementType, f.Name))).ToList(), child.ElementType);
+                items.Add(item);
+            }
+            child.Writer!.Set(record, items);
+        }
+        var entity = (Entity)record;
+        if (string.IsNullOrWhiteSpace(entity.Id)) throw new RecordException("field 'Id': the record has no id", "Id", null);
+        return entity;
+    }
+
+    private void Fill(object target, Scope scope, IReadOnlyList<(FieldMapping Field, ModelWriter? Writer)> writers, Type type)
+    {
+        foreach (var (field, writer) in writers)
+        {
+            var raw = field.Expression.Evaluate(scope);
+            object? value;
+            try
+            {
+                value = ValueConverter.Convert(raw, writer!.ValueType, field.Expression.Culture ?? Culture, field.Expression.Format, TimeZone);
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
+            {
+                var text = ValueConverter.ToText(raw, CultureInfo.InvariantCulture);
+                throw new RecordException($"field '{field.Name}': '{Shorten(text)}' {ex.Message}", field.Name, text);
+            }
+            if (value is null && writer.ValueType.IsValueType && Nullable.GetUnderlyingType(writer.ValueType) is null) continue;
+            writer.Set(target, value);
+        }
+    }
+
+    private static MappedRow ToRow(Scope scope, IReadOnlyList<FieldMapping> fields, IReadOnlyList<ChildMapping> children)
+    {
+        var values = new KeyValuePair<string, object?>[fields.Count];
+        for (var i = 0; i < fields.Count; i++) values[i] = new(fields[i].Name, fields[i].Expression.Evaluate(scope));
+        if (children.Count == 0) return new MappedRow(values, MappedRow.NoChildren);
+
+        var rows = new Dictionary<string, IReadOnlyList<MappedRow>>(children.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var child in children)
+        {
+            var list = new List<MappedRow>();
+            if (ModelPath.Find(scope.Current.GetType(), child.Path)?.Get(scope.Current) is System.Collections.IEnumerable items)
+            {
+                var index = 0;
+                foreach (var item in items)
+                {
+                    var childScope = new Scope { Current = item!, Parent = scope, Index = ++index, Run = scope.Run };
+                    list.Add(ToRow(childScope, child.Fields, []));
+                }
+            }
+            rows[child.Name] = list;
+        }
+        return new MappedRow(values, rows);
+    }
+
+    private async Task ResolveLinksAsync(Scope scope, MappingContext context, CancellationToken cancellationToken)
+    {
+        var keys = new HashSet<LookupKey>();
+        foreach (var lookup in _lookups)
+        {
+            if (lookup.Key(scope, context) is { } key) keys.Add(key);
+        }
+        foreach (var child in Children)
+        {
+            var childLookups = child.Fields.SelectMany(f => f.Expression.Lookups()).ToList();
+            if (childLookups.Count == 0) continue;
+            if (ModelPath.Find(scope.Current.GetType(), child.Path)?.Get(scope.Current) is not System.Collections.IEnumerable items) continue;
+            var index = 0;
+            foreach (var item in items)
+            {
+                var childScope = new Scope { Current = item!, Parent = scope, Index = ++index, Run = scope.Run };
+                foreach (var lookup in childLookups)
+                    if (lookup.Key(childScope, context) is { } key) keys.Add(key);
+            }
+        }
+        foreach (var key in keys)
+            scope.Run.Links[key] = await context.Links.FindTargetIdAsync(key.System, key.Entity, key.Id, key.TargetSystem, cancellationToken);
+    }
+
+    private static string? Shorten(string? text) => text is { Length: > 60 } ? text[..57] + "..." : text;
+}

@@ -1,0 +1,34 @@
+namespace SyncEngine.Core.Mapping;
+
+/// <summary>
+/// One record in the external system's terms: named fields in mapping order, and child rows (document lines) by child name.
+/// Values are typed (string, decimal, long, bool, DateTimeOffset, ...) unless the mapping formatted them as text.
+/// </summary>
+public sealed class MappedRow(IReadOnlyList<KeyValuePair<string, object?>> fields, IReadOnlyDictionary<string, IReadOnlyList<MappedRow>> children)
+{
+    public static readonly IReadOnlyDictionary<string, IReadOnlyList<MappedRow>> NoChildren = new Dictionary<string, IReadOnlyList<MappedRow>>(0);
+
+    public IReadOnlyList<KeyValuePair<string, object?>> Fields { get; } = fields;
+
+    public IReadOnlyDictionary<string, IReadOnlyList<MappedRow>> Children { get; } = children;
+
+    public object? this[string field] => Fields.FirstOrDefault(f => string.Equals(f.Key, field, StringComparison.OrdinalIgnoreCase)).Value;
+}
+
+/// <summary>A row read from a file or table, for a read mapping to build a canonical record from.</summary>
+public interface ISourceRow
+{
+    /// <summary>The field's value: a string from a file, a typed value from a database; false when the row has no such field.</summary>
+    bool TryGet(string field, out object? value);
+
+    /// <summary>Nested rows (XML child elements, JSON arrays); empty when there are none.</summary>
+    IReadOnlyList<ISourceRow> Children(string name);
+}
+
+/// <summary>A flat row of named values, e.g. a CSV line or a database row.</summary>
+public sealed class DictionaryRow(IReadOnlyDictionary<string, object?> values, IReadOnlyDictionary<string, IReadOnlyList<ISourceRow>>? children = null) : ISourceRow
+{
+    public bool TryGet(string field, out object? value) => values.TryGetValue(field, out value);
+
+    public IReadOnlyList<ISourceRow> Children(string name) => children?.GetValueOrDefault(name) ?? [];
+}

@@ -1,0 +1,93 @@
+using System.Globalization;
+
+namespace SyncEngine.Core.Mapping;
+
+/// <summary>Turns values read from files and tables into the canonical model's types, naming field and value when it cannot.</summary>
+public static class ValueConverter
+{
+    private static readonly HashSet<string> True = new(StringComparer.OrdinalIgnoreCase) { "true", "1", "yes", "y", "j", "ja", "igen", "i", "x" };
+    private static readonly HashSet<string> False = new(StringComparer.OrdinalIgnoreCase) { "false", "0", "no", "n", "nein", "nem", "" };
+
+    /// <summary>Converts <paramref name="value"/> to <paramref name="target"/>; null for an empty value.</summary>
+    /// <exception cref="FormatException">The value does not fit the type; the message says which type and format were expected.</exception>
+    public static object? Convert(object? value, Type target, CultureInfo culture, string? format, TimeZoneInfo timeZone)
+    {
+        if (value is null || value is DBNull) return null;
+        var type = Nullable.GetUnderlyingType(target) ?? target;
+        if (type.IsInstanceOfType(value) && value is not string) return Normalize(value, timeZone);
+        if (value is string text)
+        {
+            text = text.Trim();
+            if (text.Length == 0) return type == typeof(string) ? string.Empty : null;
+            if (type == typeof(string)) return text;
+            return Parse(text, type, culture, format, timeZone);
+        }
+        if (type == typeof(string)) return value is IFormattable f ? f.ToString(format, culture) : value.ToString();
+        if (type == typeof(DateTimeOffset) && value is DateTime dateTime) return FromLocal(dateTime, timeZone);
+        if (type.IsEnum) return Parse(value.ToString()!, type, culture, format, timeZone);
+        if (type == typeof(bool) && value is IConvertible number && value is not string) return System.Convert.ToDecimal(number, culture) != 0;
+        return System.Convert.ChangeType(value, type, culture);
+    }
+
+    private static object Normalize(object value, TimeZoneInfo timeZone) =>
+        value is DateTime dateTime ? FromLocal(dateTime, timeZone).DateTime : value;
+
+    private static object Parse(string text, Type type, CultureInfo culture, string? format, TimeZoneInfo timeZone)
+    {
+        if (type == typeof(decimal))
+            return decimal.TryParse(text, NumberStyles.Number, culture, out var d) ? d : throw Bad("a number", culture);
+        if (type == typeof(int))
+            return int.TryParse(text, NumberStyles.Integer, culture, out var i) ? i : throw Bad("a whole number", culture);
+        if (type == typeof(long))
+            return long.TryParse(text, NumberStyles.Integer, culture, out var l) ? l : throw Bad("a whole number", culture);
+        if (type == typeof(double))
+            return double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, culture, out var f) ? f : throw Bad("a number", culture);
+        if (type == typeof(bool))
+            return True.Contains(text) ? true : False.Contains(text) ? false : throw new FormatException("expected yes/no (true, false, 1, 0, ja, nein, igen, nem)");
+        if (type == typeof(DateTimeOffset) || type == typeof(DateTime))
+        {
+            var styles = DateTimeStyles.AllowWhiteSpaces;
+            var ok = format is null
+                ? DateTime.TryParse(text, culture, styles, out var parsed)
+                : DateTime.TryParseExact(text, format, culture, styles, out parsed);
+            if (!ok) throw new FormatException(format is null ? $"expected a date ({culture.Name} or ISO 8601)" : $"expected a date in the format '{format}'");
+            // A value that states its offset keeps it; one that does not is a wall-clock time of the mapping's time zone.
+            var offset = format is null ? DateTimeOffset.TryParse(text, culture, styles, out var withOffset) && HasOffset(text) ? withOffset : (DateTimeOffset?)null
+                : DateTimeOffset.TryParseExact(text, format, culture, styles, out withOffset) && (format.Contains('z') || format.Contains('K')) ? withOffset : null;
+            var result = offset ?? FromLocal(parsed, timeZone);
+            return type == typeof(DateTime) ? result.DateTime : result;
+        }
+        if (type.IsEnum)
+            return Enum.TryParse(type, text, ignoreCase: true, out var e) && Enum.IsDefined(type, e!) ? e! : throw new FormatException($"expected one of {string.Join(", ", Enum.GetNames(type))}");
+        if (type == typeof(Guid))
+            return Guid.TryParse(text, out var g) ? g : throw new FormatException("expected a GUID");
+        throw new FormatException($"cannot read a {type.Name} from text");
+    }
+
+    private static bool HasOffset(string text) =>
+        text.EndsWith('Z') || text.EndsWith('z') || System.Text.RegularExpressions.Regex.IsMatch(text, @"[+-]\d\d:?\d\d$");
+
+    private static DateTimeOffset FromLocal(DateTime value, TimeZoneInfo timeZone)
+    {
+        if (value.Kind == DateTimeKind.Utc) return new DateTimeOffset(value, TimeSpan.Zero);
+        var unspecified = DateTime.SpecifyKind(value, DateTimeKind.Unspecified);
+        return new DateTimeOffset(unspecified, timeZone.GetUtcOffset(unspecified));
+    }
+
+    private static FormatException Bad(string what, CultureInfo culture) =>
+        new($"expected {what} ({(culture.Name.Length == 0 ? "invariant" : culture.Name)} format)");
+
+    /// <summary>Text of a value for a file or a value-map key: numbers without trailing zeros, dates in ISO 8601.</summary>
+    public static string? ToText(object? value, CultureInfo culture, string? format = null) => value switch
+    {
+        null => null,
+        string s => s,
+        decimal d when format is null => d.ToString("0.############################", culture),
+        bool b => b ? "1" : "0",
+        DateTimeOffset t when format is null => t.ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
+        DateTime t when format is null => t.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture),
+        Enum e => e.ToString(),
+        IFormattable f => f.ToString(format, culture),
+        _ => value.ToString(),
+    };
+}

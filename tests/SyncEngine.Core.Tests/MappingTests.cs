@@ -1,0 +1,283 @@
+using System.Globalization;
+using SyncEngine.Core.Connectors;
+using SyncEngine.Core.Mapping;
+using SyncEngine.Core.Model;
+using SyncEngine.Testing;
+
+namespace SyncEngine.Core.Tests;
+
+public sealed class MappingTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+
+    private static readonly Order Order = new()
+    {
+        Id = "1001",
+        OrderNumber = "SR-1001",
+        OrderedAt = new DateTimeOffset(2026, 11, 20, 9, 15, 0, TimeSpan.FromHours(1)),
+        Currency = "HUF",
+        Customer = new Customer { Id = "C-77", FirstName = "Éva", LastName = "Kovács", Email = "  Kovacs.Eva@Example.HU " },
+        BillingAddress = new Address { City = "Szeged", PostalCode = "6720" },
+        Payment = new PaymentInfo { Code = "COD" },
+        Lines =
+        [
+            new OrderLine { LineNumber = 1, Sku = "KE-100", Name = "Fényképezőgép-táska", Quantity = 2, UnitPriceNet = 7874.0157m, TaxRate = 27 },
+            new OrderLine { LineNumber = 2, Sku = "SD-64", Quantity = 1, UnitPriceNet = 3149.61m, TaxRate = 5 },
+        ],
+        Totals = new OrderTotals { Gross = 25500m },
+        Attributes = new Dictionary<string, string?> { ["gift_wrap"] = "yes" },
+    };
+
+    private RecordMapping Write(string fields, string extra = "")
+    {
+        var path = _folder[$"m{Guid.NewGuid():N}.json"];
+        File.WriteAllText(path, $$"""{ "record": "Order", "direction": "write", {{extra}} "fields": { {{fields}} } }""");
+        return MappingLoader.Load(path);
+    }
+
+    private static object? Value(MappedRow row, string field) => row[field];
+
+    [Fact]
+    public void Paths_constants_templates_and_attributes_map_a_record_to_named_fields_in_order()
+    {
+        var row = Write("""
+            "Belegnummer": "OrderNumber",
+            "Kunde": "Customer.LastName",
+            "Matchcode": { "template": "{Customer.LastName}, {Customer.FirstName}" },
+            "Waehrung": { "const": "EUR" },
+            "Mandant": 1,
+            "Geschenk": "Attributes.gift_wrap",
+            "Fehlt": "Customer.Company"
+            """).ToRow(Order);
+
+        Assert.Equal(["Belegnummer", "Kunde", "Matchcode", "Waehrung", "Mandant", "Geschenk", "Fehlt"], row.Fields.Select(f => f.Key));
+        Assert.Equal(["SR-1001", "Kovács", "Kovács, Éva", "EUR", 1L, "yes", null], row.Fields.Select(f => f.Value));
+    }
+
+    [Fact]
+    public void Value_maps_inline_or_from_a_file_translate_codes_and_an_unknown_value_names_field_and_value()
+    {
+        File.WriteAllText(_folder["vat.json"], """{ "27": "1", "5": "2", "18": "3" }""");
+        var mapping = Write("""
+            "Zahlungsart": { "path": "Payment.Code", "map": "payment" },
+            "Land": { "path": "BillingAddress.CountryCode", "default": "HU", "map": { "HU": "H", "AT": "A" } },
+            "Unbekannt": { "path": "Currency", "map": { "EUR": "1" }, "onUnmapped": "keep" }
+            """, """ "valueMaps": { "payment": { "COD": "NN", "BANK": "VK" }, "vat": "vat.json" }, """);
+        var row = mapping.ToRow(Order);
+        Assert.Equal(("NN", "H", "HUF"), ((string?)row["Zahlungsart"], (string?)row["Land"], (string?)row["Unbekannt"]));
+
+        var strict = Write(""" "Zahlungsart": { "path": "Payment.Code", "map": "payment" } """, """ "valueMaps": { "payment": { "BANK": "VK" } }, """);
+        var error = Assert.Throws<RecordException>(() => strict.ToRow(Order));
+        Assert.Equal(("fields.Zahlungsart", "COD"), (error.Field, error.Value));
+        Assert.Contains("value 'COD' is not in value map 'payment'", error.Message);
+    }
+
+    [Fact]
+    public void Child_collections_map_to_child_rows_with_position_parent_fields_and_vat_keys_from_a_shared_file()
+    {
+        File.WriteAllText(_folder["vat.json"], """{ "entries": { "27": "1", "5": "2" }, "default": "9" }""");
+        var path = _folder["order.json"];
+        File.WriteAllText(path, """
+            {
+              "record": "Order",
+              "valueMaps": { "vat": "vat.json" },
+              "fields": { "Belegnummer": "OrderNumber" },
+              "children": {
+                "positionen": {
+                  "path": "Lines",
+                  "fields": {
+                    "Position": "$index",
+                    "Beleg": "$parent.OrderNumber",
+                    "Artikelnummer": "Sku",
+                    "Menge": "Quantity",
+                    "Einzelpreis": { "path": "UnitPriceNet", "round": 2 },
+                    "Steuerschluessel": { "path": "TaxRate", "map": "vat" }
+                  }
+                }
+              }
+            }
+            """);
+
+        var row = MappingLoader.Load(path).ToRow(Order);
+
+        var lines = row.Children["positionen"];
+        Assert.Equal(2, lines.Count);
+        Assert.Equal([1, "SR-1001", "KE-100", 2m, 7874.02m, "1"], lines[0].Fields.Select(f => f.Value));
+        Assert.Equal([2, "SR-1001", "SD-64", 1m, 3149.61m, "2"], lines[1].Fields.Select(f => f.Value));
+    }
+
+    [Fact]
+    public void Formats_cultures_and_text_changes_shape_values_for_fixed_fields()
+    {
+        var row = Write("""
+            "Datum": { "path": "OrderedAt", "format": "dd.MM.yyyy" },
+            "Betrag": { "path": "Totals.Gross", "format": "N2", "culture": "de-DE" },
+            "BetragHU": { "path": "Totals.Gross", "format": "N2", "culture": "hu-HU" },
+            "Mail": { "path": "Customer.Email", "trim": true, "lower": true },
+            "Kurz": { "path": "Customer.LastName", "upper": true, "maxLength": 4 },
+            "Nummer": { "path": "OrderNumber", "substring": [3, 4], "padLeft": [8, "0"] },
+            "Rechts": { "path": "Currency", "padRight": [5, "_"] }
+            """).ToRow(Order);
+
+        Assert.Equal("20.11.2026", row["Datum"]);
+        Assert.Equal("25.500,00", row["Betrag"]);
+        Assert.Equal(25500m.ToString("N2", CultureInfo.GetCultureInfo("hu-HU")), row["BetragHU"]);
+        Assert.Equal("kovacs.eva@example.hu", row["Mail"]);
+        Assert.Equal("KOVÁ", row["Kurz"]);
+        Assert.Equal("00001001", row["Nummer"]);
+        Assert.Equal("HUF__", row["Rechts"]);
+    }
+
+    [Fact]
+    public void Coalesce_default_and_conditions_choose_a_value()
+    {
+        var guest = Order with { Customer = Order.Customer! with { IsGuest = true, Company = null } };
+        var mapping = Write("""
+            "Ort": { "coalesce": [ "ShippingAddress.City", "BillingAddress.City" ] },
+            "Firma": { "path": "Customer.Company", "default": "Privat" },
+            "Kundenart": { "if": { "path": "Customer.IsGuest", "equals": true }, "then": { "const": "Gast" }, "else": { "const": "Stamm" } },
+            "Zahlung": { "if": { "path": "Payment.Code", "in": [ "COD", "CASH" ] }, "then": { "const": "bar" }, "else": { "const": "unbar" } },
+            "Pflicht": { "path": "Customer.Email", "required": true }
+            """);
+
+        var row = mapping.ToRow(guest);
+
+        Assert.Equal(("Szeged", "Privat", "Gast", "bar"), ((string?)row["Ort"], (string?)row["Firma"], (string?)row["Kundenart"], (string?)row["Zahlung"]));
+        var noMail = Order with { Customer = Order.Customer! with { Email = "" } };
+        var error = Assert.Throws<RecordException>(() => mapping.ToRow(noMail));
+        Assert.Contains("field 'fields.Pflicht': a value is required but 'Customer.Email' is empty", error.Message);
+    }
+
+    [Fact]
+    public async Task A_lookup_finds_the_id_the_customer_got_in_the_erp()
+    {
+        var mapping = Write(""" "Kunde": { "lookup": { "entity": "Customer", "id": "Customer.Id" }, "default": "NEU" } """);
+        var links = new Links(new() { [("shop", "Customer", "C-77", "erp")] = "D10042" });
+        var context = new MappingContext { Links = links, SourceSystem = "shop", TargetSystem = "erp" };
+
+        var known = await mapping.ToRowAsync(Order, context, default);
+        var unknown = await mapping.ToRowAsync(Order with { Customer = Order.Customer! with { Id = "C-99" } }, context, default);
+
+        Assert.Equal("D10042", known["Kunde"]);
+        Assert.Equal("NEU", unknown["Kunde"]);
+        Assert.Throws<InvalidOperationException>(() => mapping.ToRow(Order));
+    }
+
+    [Fact]
+    public void A_read_mapping_builds_typed_records_from_text_with_culture_format_and_time_zone()
+    {
+        var path = _folder["articles.json"];
+        File.WriteAllText(path, """
+            {
+              "record": "Product",
+              "direction": "read",
+              "culture": "de-DE",
+              "timeZone": "Europe/Vienna",
+              "fields": {
+                "Id": "Artikelnummer",
+                "Sku": { "path": "Artikelnummer", "trim": true },
+                "Name": "Bezeichnung",
+                "Prices.Base": "Preis",
+                "Weight": { "path": "Gewicht", "culture": "en-US" },
+                "Active": "Aktiv",
+                "UpdatedAt": { "path": "Geaendert", "format": "dd.MM.yyyy HH:mm" },
+                "Attributes.Warengruppe": "WG"
+              }
+            }
+            """);
+        var mapping = MappingLoader.Load(path);
+        var row = new DictionaryRow(new Dictionary<string, object?>
+        {
+            ["Artikelnummer"] = " 4711 ", ["Bezeichnung"] = "Brillenfassung Ösel", ["Preis"] = "1.234,50", ["Gewicht"] = "0.25",
+            ["Aktiv"] = "ja", ["Geaendert"] = "23.11.2026 08:30", ["WG"] = "FASS",
+        });
+
+        var product = (Product)mapping.FromRow(row);
+
+        Assert.Equal(("4711", "4711", "Brillenfassung Ösel"), (product.Id, product.Sku, product.Name));
+        Assert.Equal(1234.50m, product.Prices.Base);
+        Assert.Equal(0.25m, product.Weight);
+        Assert.True(product.Active);
+        Assert.Equal(new DateTimeOffset(2026, 11, 23, 8, 30, 0, TimeSpan.FromHours(1)), product.UpdatedAt);
+        Assert.Equal("FASS", product.Attributes["Warengruppe"]);
+
+        var bad = new DictionaryRow(new Dictionary<string, object?> { ["Artikelnummer"] = "4712", ["Preis"] = "12,5O" });
+        var error = Assert.Throws<RecordException>(() => mapping.FromRow(bad));
+        Assert.Equal(("Prices.Base", "12,5O"), (error.Field, error.Value));
+        Assert.Contains("field 'Prices.Base': '12,5O' expected a number (de-DE format)", error.Message);
+    }
+
+    [Fact]
+    public void A_read_mapping_fills_child_collections_from_nested_rows()
+    {
+        var path = _folder["note.json"];
+        File.WriteAllText(path, """
+            {
+              "record": "DeliveryNote", "direction": "read",
+              "fields": { "Id": "Nummer", "Number": "Nummer", "Supplier": { "const": "LOOK4" }, "DeliveredAt": "Datum" },
+              "children": { "Lines": { "path": "Pos", "fields": { "LineNumber": "$index", "Sku": "Ean", "Quantity": "Menge" } } }
+            }
+            """);
+        var row = new DictionaryRow(new Dictionary<string, object?> { ["Nummer"] = "LS-1", ["Datum"] = "2026-11-23T06:00:00Z" },
+            new Dictionary<string, IReadOnlyList<ISourceRow>>
+            {
+                ["Pos"] = [new DictionaryRow(new Dictionary<string, object?> { ["Ean"] = "400", ["Menge"] = "2" }),
+                           new DictionaryRow(new Dictionary<string, object?> { ["Ean"] = "401", ["Menge"] = "1" })],
+            });
+
+        var note = (DeliveryNote)MappingLoader.Load(path).FromRow(row);
+
+        Assert.Equal(("LS-1", "LOOK4", new DateTimeOffset(2026, 11, 23, 6, 0, 0, TimeSpan.Zero)), (note.Number, note.Supplier, note.DeliveredAt));
+        Assert.Equal([(1, "400", 2m), (2, "401", 1m)], note.Lines.Select(l => (l.LineNumber, l.Sku, l.Quantity)));
+    }
+
+    [Fact]
+    public void Every_mistake_in_a_mapping_is_reported_with_file_line_and_field()
+    {
+        var path = _folder["broken.json"];
+        File.WriteAllText(path, """
+            {
+              "record": "Order",
+              "fields": {
+                "Belegnummer": "OrderNumbr",
+                "Zahlungsart": { "path": "Payment.Code", "map": "zahlarten" },
+                "Datum": { "path": "OrderedAt", "fromat": "yyyyMMdd" }
+              },
+              "children": { "pos": { "path": "Positions", "fields": { "A": "Sku" } } }
+            }
+            """);
+
+        var (mapping, errors) = MappingLoader.Check(path);
+
+        Assert.Null(mapping);
+        Assert.Equal(4, errors.Count);
+        Assert.All(errors, e => Assert.Equal(path, e.File));
+        Assert.Equal((4, "fields.Belegnummer"), (errors[0].Line, errors[0].Key));
+        Assert.Contains("'OrderNumbr' is not a field of Order", errors[0].Message);
+        Assert.Equal((5, "fields.Zahlungsart.map"), (errors[1].Line, errors[1].Key));
+        Assert.Contains("no value map 'zahlarten'", errors[1].Message);
+        Assert.Equal((6, "fields.Datum.fromat"), (errors[2].Line, errors[2].Key));
+        Assert.Equal((8, "children.pos.path"), (errors[3].Line, errors[3].Key));
+        Assert.Contains("Order has no collection 'Positions'; its collections are: Lines, Services, Coupons", errors[3].Message);
+        Assert.StartsWith($"{path}:4: fields.Belegnummer:", errors[0].ToString());
+    }
+
+    [Fact]
+    public void A_read_mapping_must_fill_what_the_record_requires()
+    {
+        var path = _folder["product.json"];
+        File.WriteAllText(path, """{ "record": "Product", "direction": "read", "fields": { "Name": "Bez" } }""");
+
+        var (_, errors) = MappingLoader.Check(path);
+
+        Assert.Equal(["fields.Id", "fields.Sku"], errors.Select(e => e.Key).Order());
+    }
+
+    private sealed class Links(Dictionary<(string, string, string, string), string> links) : ILinkLookup
+    {
+        public Task<string?> FindTargetIdAsync(string system, string entity, string externalId, string targetSystem, CancellationToken cancellationToken) =>
+            Task.FromResult(links.GetValueOrDefault((system, entity, externalId, targetSystem)));
+    }
+
+    public void Dispose() => _folder.Dispose();
+}
