@@ -88,35 +88,52 @@ internal sealed class Commands(CliConsole console, Action<IServiceCollection> ad
 
     private Command Sync()
     {
-        var flowArgument = new Argument<string>("flow") { Description = "Name of the flow to run" };
+        var flowArgument = new Argument<string?>("flow") { Description = "Name of the flow to run", Arity = ArgumentArity.ZeroOrOne };
+        var all = new Option<bool>("--all") { Description = "Run every enabled flow, one after the other, in name order" };
         var full = new Option<bool>("--full") { Description = "Read everything from the start and write every record, ignoring the cursor and checksums" };
-        var command = new Command("sync", "Run one flow now; through the running service when it answers, else in this process") { flowArgument, full, _json };
+        var command = new Command("sync", "Run one flow now; through the running service when it answers, else in this process") { flowArgument, all, full, _json };
         command.SetAction(async (parse, _) =>
         {
             var config = EngineConfiguration.Load(parse.GetValue(_config));
-            var name = parse.GetValue(flowArgument)!;
+            var name = parse.GetValue(flowArgument);
             var json = parse.GetValue(_json);
+            if (name is null == !parse.GetValue(all))
+            {
+                console.Error.WriteLine("Name one flow, or use --all.");
+                return CliApp.UsageError;
+            }
             await using var engine = await OpenAsync(config);
-            var flow = engine.Get<ConnectorRegistry>().FindFlow(name)
-                ?? throw new ConfigurationException($"{SyncEngineOptions.Section}:Flows:{name}",
-                    $"flow '{name}' is not defined; defined flows: {string.Join(", ", engine.Get<ConnectorRegistry>().Flows.Select(f => f.Name))}");
+            var registry = engine.Get<ConnectorRegistry>();
+            var flows = name is null
+                ? registry.Flows.Where(f => f.Enabled).ToList()
+                : [registry.FindFlow(name) ?? throw new ConfigurationException($"{SyncEngineOptions.Section}:Flows:{name}",
+                    $"flow '{name}' is not defined; defined flows: {string.Join(", ", registry.Flows.Select(f => f.Name))}")];
 
             using var stop = new CancellationTokenSource();
             using var abort = new CancellationTokenSource();
             using var interrupt = OnInterrupt(stop, abort);
             var options = engine.Get<IOptions<SyncEngineOptions>>().Value;
-            var report = await new ControlClient(options.Control, config.Environment).TrySyncAsync(flow.Name, parse.GetValue(full), abort.Token);
-            if (report is not null)
+            var client = new ControlClient(options.Control, config.Environment);
+            var reports = new List<RunReport>();
+            foreach (var flow in flows)
             {
-                if (!json) console.Error.WriteLine($"Run by the service listening on 127.0.0.1:{options.Control.Port}.");
+                if (stop.IsCancellationRequested) break;
+                var report = await client.TrySyncAsync(flow.Name, parse.GetValue(full), abort.Token);
+                if (report is not null)
+                {
+                    if (!json) console.Error.WriteLine($"Run by the service listening on 127.0.0.1:{options.Control.Port}.");
+                }
+                else
+                {
+                    var run = await RunWithProgressAsync(engine.Get<FlowRunner>(), flow.Name, parse.GetValue(full), json, stop.Token, abort.Token);
+                    report = RunReport.From(run);
+                }
+                reports.Add(report);
+                if (!json) PrintReport(report, json: false);
             }
-            else
-            {
-                var run = await RunWithProgressAsync(engine.Get<FlowRunner>(), flow.Name, parse.GetValue(full), json, stop.Token, abort.Token);
-                report = RunReport.From(run);
-            }
-            PrintReport(report, json);
-            return report.ExitCode;
+            if (json) console.Out.WriteLine(name is null ? JsonSerializer.Serialize(reports, Json) : JsonSerializer.Serialize(reports[0], Json));
+            // A failure outweighs dead letters, which outweigh success.
+            return reports.Any(r => r.ExitCode == CliApp.Failed) ? CliApp.Failed : reports.Max(r => (int?)r.ExitCode) ?? CliApp.Success;
         });
         return command;
     }

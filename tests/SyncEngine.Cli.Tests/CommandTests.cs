@@ -61,6 +61,28 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Sync_all_runs_every_enabled_flow_in_name_order_and_reports_the_worst_outcome()
+    {
+        var config = TestCli.WriteConfig(_folder, extraFlows: """
+            "b-second": { "From": "store/products", "To": "store/products" },
+            "off": { "From": "store/products", "To": "store/products", "Enabled": false },
+            """);
+        await TestStore.CreateAsync(Store);
+        await TestStore.AddProductsAsync(Store, 1, 3);
+        await TestStore.ExecAsync(Store, "INSERT INTO fail VALUES ('P2', 'gesperrt')");
+
+        var result = await TestCli.RunAsync("sync", "--all", "--json", "--config", config);
+        var neither = await TestCli.RunAsync("sync", "--config", config);
+
+        Assert.Equal(3, result.ExitCode);
+        var reports = result.Json.EnumerateArray().ToList();
+        Assert.Equal(["b-second", "copy"], reports.Select(r => r.GetProperty("flow").GetString()));
+        Assert.Equal(("completedWithErrors", 2L), (reports[0].GetProperty("status").GetString(), reports[0].GetProperty("written").GetInt64()));
+        Assert.Equal(2, neither.ExitCode);
+        Assert.Contains("Name one flow, or use --all.", neither.Error);
+    }
+
+    [Fact]
     public async Task Deadletters_drop_needs_a_selection_and_then_deletes_only_that()
     {
         var config = TestCli.WriteConfig(_folder);
