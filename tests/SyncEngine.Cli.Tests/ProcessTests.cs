@@ -71,6 +71,24 @@ public sealed class ProcessTests : IDisposable
         Assert.All(await TestStore.TargetRowsAsync(Store), r => Assert.Equal(1, r.Writes));
     }
 
+    [Fact]
+    public async Task Environment_variables_override_the_configuration_file()
+    {
+        var config = TestCli.WriteConfig(_folder);
+        await TestStore.CreateAsync(Store);
+        var environment = new Dictionary<string, string>
+        {
+            ["SyncEngine__Flows__copy__Schedule"] = "0 0 3 * * ?",
+            ["SyncEngine__Flows__copy__Enabled"] = "false",
+        };
+
+        var result = await TestCli.RunProcessAsync(environment, "flows", "--json", "--config", config);
+
+        Assert.Equal(0, result.ExitCode);
+        var flow = Assert.Single(result.Json.EnumerateArray());
+        Assert.Equal(("0 0 3 * * ?", false), (flow.GetProperty("schedule").GetString(), flow.GetProperty("enabled").GetBoolean()));
+    }
+
     public void Dispose()
     {
         Microsoft.Data.Sqlite.SqliteConnection.ClearAllPools();

@@ -13,14 +13,14 @@ namespace SyncEngine.Core.Mapping;
 /// </summary>
 public static class MappingLoader
 {
-    private static readonly HashSet<string> ExpressionKeys = new(StringComparer.Ordinal)
+    internal static readonly HashSet<string> ExpressionKeys = new(StringComparer.Ordinal)
     {
         "path", "const", "template", "coalesce", "if", "then", "else", "lookup",
         "default", "map", "onUnmapped", "round", "format", "culture", "trim", "upper", "lower", "substring", "padLeft", "padRight",
         "maxLength", "clean", "required",
     };
 
-    private static readonly HashSet<string> RootKeys = new(StringComparer.Ordinal)
+    internal static readonly HashSet<string> RootKeys = new(StringComparer.Ordinal)
     {
         "$schema", "record", "direction", "culture", "timeZone", "valueMaps", "fields", "children", "file", "database", "description",
     };
