@@ -149,6 +149,34 @@ public sealed class CommandTests : IDisposable
     }
 
     [Fact]
+    public async Task Validate_prints_three_mistakes_of_one_mapping_each_with_file_line_and_field()
+    {
+        Directory.CreateDirectory(_folder["mappings"]);
+        File.WriteAllText(_folder["mappings/products.json"], """
+            {
+              "record": "Product",
+              "valueMaps": { "units": { "Stk": "PCE" } },
+              "fields": {
+                "Artikelnummer": "Skuu",
+                "Einheit": { "path": "Unit", "map": "unit" },
+                "Preis": { "path": "Prices.Base", "rnd": 2 }
+              }
+            }
+            """);
+        var config = TestCli.WriteConfig(_folder);
+        File.WriteAllText(config, File.ReadAllText(config).Replace("\"BatchSize\": 10", "\"BatchSize\": 10, \"Mapping\": \"mappings/products.json\""));
+
+        var result = await TestCli.RunAsync("validate", "--config", config);
+
+        Assert.Equal(2, result.ExitCode);
+        var mapping = _folder["mappings/products.json"];
+        Assert.Contains("3 configuration errors", result.Error);
+        Assert.Contains($"{mapping}:5: fields.Artikelnummer: 'Skuu' is not a field of Product", result.Error);
+        Assert.Contains($"{mapping}:6: fields.Einheit.map: no value map 'unit' under valueMaps (known: units)", result.Error);
+        Assert.Contains($"{mapping}:7: fields.Preis.rnd: unknown option", result.Error);
+    }
+
+    [Fact]
     public async Task Validate_accepts_a_good_configuration()
     {
         var config = TestCli.WriteConfig(_folder);
