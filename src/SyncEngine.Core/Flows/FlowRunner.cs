@@ -243,7 +243,16 @@ public sealed partial class FlowRunner(
             }
 
             var record = new RunRecord { Flow = flow.Name, Status = RunStatus.Running, Full = full, Trigger = trigger, StartedAt = started, Node = AdoStateStore.Node };
-            var run = new RunState(record with { Id = await state.StartRunAsync(record, cancellationToken) });
+            RunState run;
+            try
+            {
+                run = new RunState(record with { Id = await state.StartRunAsync(record, cancellationToken) });
+            }
+            catch
+            {
+                await ReleaseQuietlyAsync(flow.Name, owner);
+                throw;
+            }
             using var lost = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
             using var heartbeatStop = new CancellationTokenSource();
             var heartbeat = KeepLeaseAsync(flow.Name, owner, lease, run.Record.Id, lost, heartbeatStop.Token);
@@ -282,15 +291,36 @@ public sealed partial class FlowRunner(
                 FinishedAt = _time.GetUtcNow(),
                 Read = run.Read, Written = run.Written, Skipped = run.Skipped, DeadLettered = run.DeadLettered,
             };
-            // The outcome is recorded even when the run itself was cancelled.
-            await state.FinishRunAsync(run.Record, CancellationToken.None);
-            await state.ReleaseFlowAsync(flow.Name, owner, CancellationToken.None);
+            try
+            {
+                // The outcome is recorded even when the run itself was cancelled.
+                await state.FinishRunAsync(run.Record, CancellationToken.None);
+            }
+            catch (Exception ex)
+            {
+                // The state store went away at the very end: the data is committed, only the history line is missing.
+                LogHistoryNotRecorded(ex, flow.Name, run.Record.Id);
+            }
+            await ReleaseQuietlyAsync(flow.Name, owner);
             LogRunFinished(flow.Name, run.Record.Id, run.Record.Status, run.Read, run.Written, run.Skipped, run.DeadLettered, stopwatch.Elapsed);
             return run.Record;
         }
         finally
         {
             _running.TryRemove(flow.Name, out _);
+        }
+    }
+
+    private async Task ReleaseQuietlyAsync(string flow, string owner)
+    {
+        try
+        {
+            await state.ReleaseFlowAsync(flow, owner, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            // The lease then expires by itself after State:LockLease.
+            LogLeaseNotReleased(ex, flow);
         }
     }
 
@@ -412,6 +442,12 @@ public sealed partial class FlowRunner(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Flow {Flow}: this node lost its claim on the flow; stopping the run")]
     private partial void LogLeaseLost(string flow);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Flow {Flow}: run {RunId} finished but its outcome could not be recorded in the run history")]
+    private partial void LogHistoryNotRecorded(Exception exception, string flow, long runId);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Flow {Flow}: could not release the claim on the flow; it expires by itself")]
+    private partial void LogLeaseNotReleased(Exception exception, string flow);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Flow {Flow}: could not renew the claim on the flow; trying again")]
     private partial void LogLeaseRenewFailed(Exception exception, string flow);
