@@ -1,4 +1,5 @@
 using Microsoft.Extensions.DependencyInjection;
+using SyncEngine.Connectors.Database;
 using SyncEngine.Connectors.Files;
 
 namespace SyncEngine.Cli;
@@ -9,5 +10,6 @@ public static class Connectors
     public static void AddAll(IServiceCollection services)
     {
         services.AddFilesConnector();
+        services.AddDatabaseConnector();
     }
 }

@@ -50,9 +50,9 @@ public sealed class ModelWriter
             last.Set(current, value);
             return;
         }
-        // Attribute bags start as a shared empty instance: copy into a dictionary of this record's own.
+        // Attribute bags start as a shared empty instance (itself a Dictionary): copy into a dictionary of this record's own.
         var bag = last.Get(current) as Dictionary<string, string?>;
-        if (bag is null)
+        if (bag is null || ReferenceEquals(bag, Model.Attributes.Empty))
         {
             bag = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
             if (last.Get(current) is IReadOnlyDictionary<string, string?> existing) foreach (var pair in existing) bag[pair.Key] = pair.Value;

@@ -22,7 +22,11 @@ public static class ValueConverter
             if (type == typeof(string)) return text;
             return Parse(text, type, culture, format, timeZone);
         }
+        // A typed date (a database column) without a format becomes ISO text, as ToText writes it, whatever the culture.
+        if (type == typeof(string) && format is null && value is DateTime or DateTimeOffset or DateOnly) return ToText(value, culture);
         if (type == typeof(string)) return value is IFormattable f ? f.ToString(format, culture) : value.ToString();
+        // A date column (PostgreSQL's date reads as DateOnly) is midnight of the mapping's time zone.
+        if (value is DateOnly date) value = date.ToDateTime(TimeOnly.MinValue);
         if (type == typeof(DateTimeOffset) && value is DateTime dateTime) return FromLocal(dateTime, timeZone);
         if (type.IsEnum) return Parse(value.ToString()!, type, culture, format, timeZone);
         if (type == typeof(bool) && value is IConvertible number && value is not string) return System.Convert.ToDecimal(number, culture) != 0;
@@ -86,6 +90,7 @@ public static class ValueConverter
         bool b => b ? "1" : "0",
         DateTimeOffset t when format is null => t.ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
         DateTime t when format is null => t.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture),
+        DateOnly d when format is null => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
         Enum e => e.ToString(),
         IFormattable f => f.ToString(format, culture),
         _ => value.ToString(),

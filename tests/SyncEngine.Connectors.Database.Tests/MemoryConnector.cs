@@ -1,0 +1,65 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using SyncEngine.Core.Connectors;
+using SyncEngine.Core.Model;
+
+namespace SyncEngine.Connectors.Database.Tests;
+
+/// <summary>
+/// The other side of a test flow: a list of canonical records read in order (the cursor is the position) and a list of
+/// records written. <see cref="BeforeRead"/> lets a test act in the middle of a run, before the record at a position is read.
+/// </summary>
+public sealed class MemorySystem
+{
+    public List<Entity> Records { get; } = [];
+    public List<Entity> Written { get; } = [];
+    public Func<int, Task>? BeforeRead { get; set; }
+}
+
+public sealed class MemoryConnectorFactory(MemorySystem system) : IConnectorFactory
+{
+    public string Type => "Memory";
+
+    public IConnector Create(ConnectionContext connection) => new MemoryConnector(connection.Name, system);
+}
+
+public sealed class MemoryConnector(string name, MemorySystem system) : IConnector
+{
+    public string Name => name;
+
+    public IReadOnlyList<StreamInfo> Streams { get; } =
+    [
+        new("orders", typeof(Order), StreamAccess.ReadWrite),
+        new("stock", typeof(StockLevel), StreamAccess.ReadWrite),
+        new("products", typeof(Product), StreamAccess.ReadWrite),
+    ];
+
+    public IRecordSource OpenSource(StreamContext context) => new Source(system, context.RecordType);
+
+    public IRecordTarget OpenTarget(StreamContext context) => new Target(system);
+
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private sealed class Source(MemorySystem system, Type type) : IRecordSource
+    {
+        public async IAsyncEnumerable<SourceRecord> ReadAsync(string? cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
+        {
+            var start = cursor is null ? 0 : int.Parse(cursor, CultureInfo.InvariantCulture);
+            for (var i = start; i < system.Records.Count; i++)
+            {
+                if (!type.IsInstanceOfType(system.Records[i])) continue;
+                if (system.BeforeRead is { } before) await before(i + 1);
+                yield return SourceRecord.Ok(system.Records[i], (i + 1).ToString(CultureInfo.InvariantCulture));
+            }
+        }
+    }
+
+    private sealed class Target(MemorySystem system) : IRecordTarget
+    {
+        public Task<WriteResult> WriteAsync(IReadOnlyList<WriteItem> batch, CancellationToken cancellationToken)
+        {
+            system.Written.AddRange(batch.Select(i => i.Record));
+            return Task.FromResult(WriteResult.AllWritten(batch));
+        }
+    }
+}
