@@ -1,8 +1,10 @@
-using System.Runtime.CompilerServices;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using SyncEngine.Core;
 using SyncEngine.Core.Connectors;
+using SyncEngine.Core.Mapping;
 using SyncEngine.Core.Model;
 
 namespace SyncEngine.Connectors.Files;
@@ -32,7 +34,7 @@ public sealed class FilesConnectorFactory : IConnectorFactory
         var errors = new List<ConfigError>();
         if (string.IsNullOrWhiteSpace(options.Location)) errors.Add(new ConfigError(key + ":Location", "missing: the folder the files are in"));
         if (options.Streams.Count == 0) errors.Add(new ConfigError(key + ":Streams", "missing: name at least one stream"));
-        var streams = new List<(StreamInfo Info, FileStreamOptions Options)>();
+        var streams = new List<ConfiguredStream>();
         foreach (var (name, stream) in options.Streams)
         {
             var streamKey = $"{key}:Streams:{name}";
@@ -43,169 +45,117 @@ public sealed class FilesConnectorFactory : IConnectorFactory
                     $"'{stream.RecordType}' is not a record type; use one of {string.Join(", ", RecordTypes.All.Select(t => t.Name))}"));
                 continue;
             }
-            if (!string.Equals(stream.Format, "json", StringComparison.OrdinalIgnoreCase))
-                errors.Add(new ConfigError(streamKey + ":Format", $"'{stream.Format}' is not a supported format (json)"));
-            streams.Add((new StreamInfo(name, type, StreamAccess.ReadWrite), stream));
+            // Formats, encodings and mappings are checked by Validate, where the flow's mapping is known too.
+            var mapping = string.IsNullOrWhiteSpace(stream.Mapping) ? null : connection.ResolvePath(stream.Mapping);
+            streams.Add(new ConfiguredStream(new StreamInfo(name, type, StreamAccess.ReadWrite), stream, streamKey, mapping));
         }
         if (errors.Count > 0) throw new ConfigurationException(errors);
-        return new FilesConnector(connection.Name, new LocalFolder(connection.ResolvePath(options.Location!)), streams);
+        var logger = connection.Services.GetService<ILoggerFactory>()?.CreateLogger<FilesConnector>() ?? NullLogger<FilesConnector>.Instance;
+        return new FilesConnector(connection.Name, new LocalFolder(connection.ResolvePath(options.Location!)), streams, logger);
     }
 }
 
-public sealed class FilesConnector(string name, LocalFolder folder, IReadOnlyList<(StreamInfo Info, FileStreamOptions Options)> streams) : IConnector
+/// <summary>One configured stream of a Files connection.</summary>
+/// <param name="Key">Its configuration key, <c>SyncEngine:Connections:{name}:Streams:{stream}</c>.</param>
+/// <param name="MappingFile">The full path of its own <c>"Mapping"</c>, if it has one.</param>
+internal sealed record ConfiguredStream(StreamInfo Info, FileStreamOptions Options, string Key, string? MappingFile);
+
+public sealed class FilesConnector : IConnector, IStreamValidator
 {
-    public string Name => name;
+    private readonly LocalFolder _folder;
+    private readonly IReadOnlyList<ConfiguredStream> _streams;
+    private readonly ILogger _logger;
 
-    public IReadOnlyList<StreamInfo> Streams { get; } = streams.Select(s => s.Info).ToList();
+    internal FilesConnector(string name, LocalFolder folder, IReadOnlyList<ConfiguredStream> streams, ILogger logger)
+    {
+        Name = name;
+        _folder = folder;
+        _streams = streams;
+        _logger = logger;
+        Streams = streams.Select(s => s.Info).ToList();
+    }
 
-    public IRecordSource OpenSource(StreamContext context) => new FileSource(folder, Options(context), context.RecordType);
+    public string Name { get; }
+
+    public IReadOnlyList<StreamInfo> Streams { get; }
+
+    public IRecordSource OpenSource(StreamContext context)
+    {
+        var stream = Find(context);
+        return new FileSource(_folder, stream.Options, Open(stream, context, StreamAccess.Read), context, _logger);
+    }
 
     public IRecordTarget OpenTarget(StreamContext context)
     {
-        var options = Options(context);
-        if (string.IsNullOrWhiteSpace(options.FileName))
-            throw new ConfigurationException($"SyncEngine:Connections:{name}:Streams:{context.Stream}:FileName", "missing: the name of the files to write");
-        return new FileTarget(folder, options, new FileNameTemplate(options.FileName));
+        var stream = Find(context);
+        var layout = Open(stream, context, StreamAccess.Write);
+        if (string.IsNullOrWhiteSpace(stream.Options.FileName))
+            throw new ConfigurationException(stream.Key + ":FileName", "missing: the name of the files to write");
+        return new FileTarget(_folder, stream.Options, layout, new FileNameTemplate(stream.Options.FileName), context);
+    }
+
+    /// <summary>Checks the stream's mapping, format settings and record layout for <c>validate</c> and at start.</summary>
+    public IEnumerable<ConfigError> Validate(StreamContext context, StreamAccess access)
+    {
+        var stream = Find(context);
+        var errors = new List<ConfigError>();
+        var (file, fromFlow) = MappingFile(stream, context);
+        RecordMapping? mapping = null;
+        if (file is not null)
+        {
+            if (!File.Exists(file))
+            {
+                errors.Add(new ConfigError(stream.Key + ":Mapping", $"mapping file '{stream.Options.Mapping}' not found (looked at {file})"));
+                return errors;
+            }
+            var (checkedMapping, mappingErrors) = MappingLoader.Check(file);
+            // The engine reports the errors of a flow's own mapping; a stream's mapping is this connector's to report.
+            if (!fromFlow) errors.AddRange(mappingErrors);
+            if (checkedMapping is null) return errors;
+            mapping = checkedMapping;
+            if (!fromFlow) CheckFits(stream, mapping, context, access, errors);
+        }
+        FileLayout.Resolve(stream.Options, mapping, stream.Info.Name, stream.Key, context.RecordType, errors);
+        if (access == StreamAccess.Write && string.IsNullOrWhiteSpace(stream.Options.FileName))
+            errors.Add(new ConfigError(stream.Key + ":FileName", "missing: the name of the files to write, e.g. order-{Id}.csv (one per record) or stock-{RunTime:yyyyMMdd-HHmmss}-{Batch}.csv (one per batch)"));
+        return errors;
     }
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
 
-    private FileStreamOptions Options(StreamContext context) =>
-        streams.First(s => string.Equals(s.Info.Name, context.Stream, StringComparison.OrdinalIgnoreCase)).Options;
-}
-
-/// <summary>
-/// Reads the stream's files oldest first. The cursor is <c>file@size@time|record</c>, so a run that stopped inside a file
-/// goes on after its last committed record; a file leaves the folder only when all of its records are committed.
-/// </summary>
-internal sealed class FileSource(LocalFolder folder, FileStreamOptions options, Type recordType) : IRecordSource, ICommitAwareSource
-{
-    private readonly string _folder = options.Folder ?? string.Empty;
-    private readonly Dictionary<string, int> _fileOrder = new(StringComparer.Ordinal);
-    private readonly List<(FileEntry File, (int File, int Record) End)> _finished = [];
-    private (int File, int Record) _committed = (-1, -1);
-
-    public async IAsyncEnumerable<SourceRecord> ReadAsync(string? cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
+    private FileLayout Open(ConfiguredStream stream, StreamContext context, StreamAccess access)
     {
-        var (resumeFile, resumeAfter) = ParseCursor(cursor);
-        foreach (var file in folder.List(_folder, options.Pattern))
+        var errors = new List<ConfigError>();
+        var (file, fromFlow) = MappingFile(stream, context);
+        RecordMapping? mapping = null;
+        if (file is not null)
         {
-            if (!Ready(file)) continue;
-            // Name, size and time: a new file that reuses an archived file's name is never mistaken for it.
-            var identity = $"{file.Name}@{file.Length}@{file.Modified.UtcTicks}";
-            var order = _fileOrder[identity] = _fileOrder.Count;
-            var skip = identity == resumeFile ? resumeAfter : 0;
-            var count = 0;
-            var records = new List<SourceRecord>();
-            try
-            {
-                await using var stream = folder.OpenRead(file.Path);
-                await foreach (var (index, record, raw, error) in JsonRecordFormat.ReadAsync(stream, recordType, file.Name, cancellationToken))
-                {
-                    count = index;
-                    if (index <= skip) continue;
-                    var position = $"{identity}|{index}";
-                    records.Add(record is null ? SourceRecord.Unreadable($"{identity}#{index}", raw, error!, position) : SourceRecord.Ok(record, position));
-                }
-            }
-            catch (InvalidDataException ex)
-            {
-                // The whole file cannot be parsed: it goes to the error folder with the reason beside it.
-                await MoveToErrorAsync(file, ex.Message, cancellationToken);
-                continue;
-            }
-            foreach (var record in records) yield return record;
-            // A file with nothing left to commit (empty, or committed before a restart) is done at once.
-            _finished.Add((file, records.Count == 0 ? (-1, -1) : (order, count)));
-            Finish();
+            if (!File.Exists(file)) throw new ConfigurationException(stream.Key + ":Mapping", $"mapping file '{stream.Options.Mapping}' not found (looked at {file})");
+            mapping = MappingLoader.Load(file);
+            if (!fromFlow) CheckFits(stream, mapping, context, access, errors);
         }
+        var layout = FileLayout.Resolve(stream.Options, mapping, stream.Info.Name, stream.Key, context.RecordType, errors);
+        if (errors.Count > 0 || layout is null) throw new ConfigurationException(errors);
+        return layout;
     }
 
-    public Task OnCommittedAsync(string? cursor, CancellationToken cancellationToken)
-    {
-        var (file, record) = ParseCursor(cursor);
-        if (file is not null && _fileOrder.TryGetValue(file, out var order) && (order, record).CompareTo(_committed) > 0) _committed = (order, record);
-        Finish();
-        return Task.CompletedTask;
-    }
+    /// <summary>The flow's mapping for this side wins; the stream's own mapping serves flows that have none for it.</summary>
+    private static (string? File, bool FromFlow) MappingFile(ConfiguredStream stream, StreamContext context) =>
+        context.MappingFile is not null ? (context.MappingFile, true) : (stream.MappingFile, false);
 
-    private void Finish()
+    /// <summary>A stream's own mapping must map this direction and this stream's records (the engine checks a flow's mapping).</summary>
+    private static void CheckFits(ConfiguredStream stream, RecordMapping mapping, StreamContext context, StreamAccess access, List<ConfigError> errors)
     {
-        foreach (var done in _finished.Where(f => f.End.CompareTo(_committed) <= 0).ToList())
+        var needed = access == StreamAccess.Read ? MappingDirection.Read : MappingDirection.Write;
+        if (mapping.Direction != needed)
         {
-            _finished.Remove(done);
-            switch (options.AfterRead)
-            {
-                case AfterRead.Archive:
-                    folder.MoveTo(done.File.Path, options.ArchiveFolder);
-                    break;
-                case AfterRead.Delete:
-                    folder.Delete(done.File.Path);
-                    break;
-            }
-            if (options.DoneFile is not null && options.AfterRead != AfterRead.Keep)
-            {
-                var marker = Path.Combine(_folder, DoneName(done.File.Name));
-                if (folder.Exists(marker)) folder.Delete(marker);
-            }
+            errors.Add(new ConfigError(stream.Key + ":Mapping",
+                $"'{stream.Options.Mapping}' is a {mapping.Direction.ToString().ToLowerInvariant()} mapping, but flow '{context.Flow}' {(needed == MappingDirection.Read ? "reads" : "writes")} this stream"));
         }
+        if (!context.RecordType.IsAssignableFrom(mapping.RecordType) && !mapping.RecordType.IsAssignableFrom(context.RecordType))
+            errors.Add(new ConfigError(stream.Key + ":Mapping", $"'{stream.Options.Mapping}' maps {mapping.RecordType.Name} records, but this stream holds {context.RecordType.Name}"));
     }
 
-    private bool Ready(FileEntry file)
-    {
-        if (options.DoneFile is not null) return folder.Exists(Path.Combine(_folder, DoneName(file.Name)));
-        return DateTimeOffset.UtcNow - file.Modified >= options.MinimumAge;
-    }
-
-    private string DoneName(string fileName) => options.DoneFile!.Replace("{File}", fileName, StringComparison.OrdinalIgnoreCase);
-
-    private async Task MoveToErrorAsync(FileEntry file, string reason, CancellationToken cancellationToken)
-    {
-        var moved = folder.MoveTo(file.Path, options.ErrorFolder);
-        var reasonFile = Path.GetRelativePath(folder.Root, moved) + ".error.txt";
-        await folder.WriteTextAsync(reasonFile, reason + Environment.NewLine, cancellationToken);
-    }
-
-    private static (string? File, int After) ParseCursor(string? cursor)
-    {
-        if (cursor is null) return (null, 0);
-        var bar = cursor.LastIndexOf('|');
-        return bar < 0 || !int.TryParse(cursor[(bar + 1)..], out var after) ? (null, 0) : (cursor[..bar], after);
-    }
-}
-
-/// <summary>Writes one file per record (name from its fields) or one per batch, each atomically.</summary>
-internal sealed class FileTarget(LocalFolder folder, FileStreamOptions options, FileNameTemplate template) : IRecordTarget
-{
-    private readonly DateTimeOffset _runTime = DateTimeOffset.Now;
-    private int _batch;
-
-    public async Task<WriteResult> WriteAsync(IReadOnlyList<WriteItem> batch, CancellationToken cancellationToken)
-    {
-        _batch++;
-        var written = new List<RecordOutcome>(batch.Count);
-        if (template.PerRecord)
-        {
-            foreach (var item in batch)
-            {
-                var name = Path.Combine(options.Folder ?? string.Empty, template.Render(item.Record, _runTime, _batch));
-                await WriteFileAsync(name, [item.Record], single: true, cancellationToken);
-                written.Add(RecordOutcome.Written(item.Key, name));
-            }
-            return new WriteResult(written);
-        }
-        var file = Path.Combine(options.Folder ?? string.Empty, template.Render(null, _runTime, _batch));
-        await WriteFileAsync(file, batch.Select(i => i.Record).ToList(), single: false, cancellationToken);
-        return new WriteResult(batch.Select(i => RecordOutcome.Written(i.Key, file)).ToList());
-    }
-
-    private async Task WriteFileAsync(string name, IReadOnlyList<Entity> records, bool single, CancellationToken cancellationToken)
-    {
-        await folder.WriteAtomicAsync(name, (stream, ct) => JsonRecordFormat.WriteAsync(stream, records, single, ct), cancellationToken);
-        if (options.DoneFile is not null)
-        {
-            var marker = Path.Combine(Path.GetDirectoryName(name) ?? string.Empty, options.DoneFile.Replace("{File}", Path.GetFileName(name), StringComparison.OrdinalIgnoreCase));
-            await folder.WriteTextAsync(marker, string.Empty, cancellationToken);
-        }
-    }
+    private ConfiguredStream Find(StreamContext context) =>
+        _streams.First(s => string.Equals(s.Info.Name, context.Stream, StringComparison.OrdinalIgnoreCase));
 }

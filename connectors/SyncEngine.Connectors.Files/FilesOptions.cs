@@ -19,18 +19,33 @@ public enum AfterRead
     Keep,
 }
 
+/// <summary>
+/// One stream of files. The settings below say where and how files are stored; the record layout (columns, widths,
+/// element names, record types) lives in the mapping's <c>"file"</c> section. Every format setting may also be given
+/// there in camelCase (<c>"delimiter"</c>, <c>"encoding"</c>); when both give one, the stream's setting wins, so one
+/// mapping serves several partners that differ only in how they store files.
+/// </summary>
 public sealed class FileStreamOptions
 {
     /// <summary>Canonical type of the records: Order, Product, StockLevel, ...</summary>
     public string? RecordType { get; set; }
 
-    public string Format { get; set; } = "json";
+    /// <summary>
+    /// <c>json</c> (the default), <c>csv</c>, <c>xml</c> or <c>txt</c> (fixed width). Without a mapping only <c>json</c> is possible
+    /// and the files hold canonical records.
+    /// </summary>
+    public string? Format { get; set; }
+
+    /// <summary>
+    /// A mapping file for this stream, relative to the configuration's folder; used when the flow has no mapping for this side.
+    /// </summary>
+    public string? Mapping { get; set; }
 
     /// <summary>Sub-folder of the location for this stream; empty for the location itself.</summary>
     public string? Folder { get; set; }
 
-    /// <summary>Files to pick up when reading.</summary>
-    public string Pattern { get; set; } = "*.json";
+    /// <summary>Files to pick up when reading; <c>*.csv</c>, <c>*.xml</c>, ... by format when not set.</summary>
+    public string? Pattern { get; set; }
 
     /// <summary>
     /// Name of a written file. With a record field such as <c>order-{Id}.json</c> every record gets its own file and a rerun
@@ -49,4 +64,40 @@ public sealed class FileStreamOptions
 
     /// <summary>A file younger than this may still be being written and is left for the next run (when no done file is used).</summary>
     public TimeSpan MinimumAge { get; set; } = TimeSpan.FromSeconds(2);
+
+    /// <summary><c>utf-8</c> (the default), <c>iso-8859-1</c>, <c>iso-8859-2</c>, <c>windows-1250</c>, <c>windows-1252</c>, ...</summary>
+    public string? Encoding { get; set; }
+
+    /// <summary>Whether a utf-8 file starts with a byte order mark (default false). Reading accepts files with and without one.</summary>
+    public bool? Bom { get; set; }
+
+    /// <summary><c>CRLF</c> or <c>LF</c>; CRLF for csv and txt, LF for json and xml when not set.</summary>
+    public string? NewLine { get; set; }
+
+    /// <summary>csv: the separator, one character (<c>,</c> by default, <c>;</c>, <c>|</c>, <c>tab</c>).</summary>
+    public string? Delimiter { get; set; }
+
+    /// <summary>csv: whether the first line names the columns (default true).</summary>
+    public bool? Header { get; set; }
+
+    /// <summary>csv: quote every field, not only those holding the delimiter, a quote or a line break (default false).</summary>
+    public bool? QuoteAll { get; set; }
+
+    /// <summary>xml: the document element (default: the stream's name).</summary>
+    public string? RootElement { get; set; }
+
+    /// <summary>xml: the element of one record (default: the record type, e.g. <c>Order</c>).</summary>
+    public string? RecordElement { get; set; }
+
+    /// <summary>xml: the namespace of every element.</summary>
+    public string? Namespace { get; set; }
+
+    /// <summary>xml: write a record's fields as attributes instead of child elements (default false).</summary>
+    public bool? Attributes { get; set; }
+
+    /// <summary>xml and json: indent nested elements (default true).</summary>
+    public bool? Indent { get; set; }
+
+    /// <summary>json: <c>array</c> (one array per file, the default) or <c>ndjson</c> (one object per line).</summary>
+    public string? Lines { get; set; }
 }

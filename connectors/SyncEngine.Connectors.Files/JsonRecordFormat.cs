@@ -1,87 +1,60 @@
-using System.Runtime.CompilerServices;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using SyncEngine.Core.Model;
 
 namespace SyncEngine.Connectors.Files;
 
-/// <summary>Canonical records as JSON: a file holds one object, an array of objects, or one object per line.</summary>
+/// <summary>Canonical records as JSON, without a mapping: a file holds one object, an array of objects, or one object per line.</summary>
 internal static class JsonRecordFormat
 {
     private static readonly JsonSerializerOptions Indented = new(CanonicalJson.Options) { WriteIndented = true };
 
-    public static async IAsyncEnumerable<(int Index, Entity? Record, string Raw, string? Error)> ReadAsync(
-        Stream stream, Type type, string fileName, [EnumeratorCancellation] CancellationToken cancellationToken)
-    {
-        using var reader = new StreamReader(stream, Encoding.UTF8, detectEncodingFromByteOrderMarks: true);
-        var text = await reader.ReadToEndAsync(cancellationToken);
-        var trimmed = text.TrimStart();
-        IEnumerable<string> items;
-        if (trimmed.StartsWith('['))
-        {
-            List<string> elements;
-            try
-            {
-                using var document = JsonDocument.Parse(text);
-                elements = document.RootElement.EnumerateArray().Select(e => e.GetRawText()).ToList();
-            }
-            catch (JsonException ex)
-            {
-                throw new InvalidDataException($"{fileName}: not valid JSON: {ex.Message}", ex);
-            }
-            items = elements;
-        }
-        else if (LooksLikeOneObject(trimmed))
-        {
-            items = [text];
-        }
-        else
-        {
-            items = text.Split('\n').Select(l => l.Trim()).Where(l => l.Length > 0);
-        }
+    // In a file of another encoding every character beyond ASCII is escaped (\u00E4), so any text fits.
+    private static readonly JsonSerializerOptions IndentedAscii = new(CanonicalJson.Options) { WriteIndented = true, Encoder = JavaScriptEncoder.Default };
 
-        var index = 0;
-        foreach (var raw in items)
-        {
-            index++;
-            Entity? record = null;
-            string? error = null;
-            try
-            {
-                record = CanonicalJson.Deserialize(raw, type);
-            }
-            catch (JsonException ex)
-            {
-                error = $"{fileName}, record {index}: {Describe(ex)}";
-            }
-            if (record is not null && string.IsNullOrEmpty(record.Id))
-            {
-                error = $"{fileName}, record {index}: field 'id' is missing";
-                record = null;
-            }
-            yield return (index, record, raw, error);
-        }
-    }
+    public static IRecordReader OpenReader(TextReader text, Type type, string fileName) => new Reader(new JsonTokenReader(text), type, fileName);
 
-    public static async Task WriteAsync(Stream stream, IReadOnlyList<Entity> records, bool single, CancellationToken cancellationToken)
+    public static async Task WriteAsync(Stream stream, IReadOnlyList<Entity> records, bool single, Encoding encoding, CancellationToken cancellationToken)
     {
+        var utf8 = encoding.CodePage == Encoding.UTF8.CodePage;
+        if (encoding.GetPreamble() is { Length: > 0 } preamble) await stream.WriteAsync(preamble, cancellationToken);
+        var options = utf8 ? Indented : IndentedAscii;
         if (single)
         {
-            await JsonSerializer.SerializeAsync(stream, records[0], records[0].GetType(), Indented, cancellationToken);
+            await JsonSerializer.SerializeAsync(stream, records[0], records[0].GetType(), options, cancellationToken);
             return;
         }
-        await using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = CanonicalJson.Options.Encoder });
+        await using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = options.Encoder });
         writer.WriteStartArray();
         foreach (var record in records) JsonSerializer.Serialize(writer, record, record.GetType(), CanonicalJson.Options);
         writer.WriteEndArray();
         await writer.FlushAsync(cancellationToken);
     }
 
-    private static bool LooksLikeOneObject(string trimmed)
+    private sealed class Reader(JsonTokenReader tokens, Type type, string fileName) : IRecordReader
     {
-        // One object over several lines, as opposed to one object per line.
-        var firstLineEnd = trimmed.IndexOf('\n');
-        return firstLineEnd < 0 || trimmed[..firstLineEnd].TrimEnd() == "{";
+        private int _index;
+
+        public async ValueTask<ReadItem?> NextAsync(CancellationToken cancellationToken)
+        {
+            if (await tokens.NextAsync(cancellationToken) is not { } item) return null;
+            var where = $"{fileName}, record {++_index}";
+            if (item.Token is null) return new ReadItem(null, item.Raw, $"{where} (line {item.Line}): {item.Problem}");
+            try
+            {
+                var record = CanonicalJson.Deserialize(item.Raw, type);
+                return string.IsNullOrEmpty(record.Id)
+                    ? new ReadItem(null, item.Raw, $"{where}: field 'id' is missing (line {item.Line})")
+                    : new ReadItem(record, item.Raw, null);
+            }
+            catch (JsonException ex)
+            {
+                return new ReadItem(null, item.Raw, $"{where}: {Describe(ex)} (line {item.Line})");
+            }
+        }
+
+        public ValueTask DisposeAsync() => tokens.DisposeAsync();
     }
 
     private static string Describe(JsonException ex) =>

@@ -1,0 +1,146 @@
+using System.Globalization;
+using Newtonsoft.Json;
+using Newtonsoft.Json.Linq;
+using SyncEngine.Core.Connectors;
+using SyncEngine.Core.Mapping;
+
+namespace SyncEngine.Connectors.Files;
+
+/// <summary>
+/// JSON with a mapping: one object per record with the mapped fields in order, child rows as arrays of objects under the
+/// child's name. A file holds one array of records (one object when a file is written per record) or one object per line (ndjson).
+/// Numbers and yes/no stay JSON numbers and booleans; dates are ISO 8601 text.
+/// </summary>
+internal sealed class JsonFormat(FileLayout layout) : RecordFormat(layout)
+{
+    protected override object? Value(string field, string name, object? value, RowLayout row) => value switch
+    {
+        null or bool or decimal or int or long or short or byte or sbyte or ushort or uint or ulong => value,
+        double d when !double.IsFinite(d) => throw new RecordException($"field '{field}': '{d}' is not a number JSON can hold", field, d.ToString(CultureInfo.InvariantCulture)),
+        float f when !float.IsFinite(f) => throw new RecordException($"field '{field}': '{f}' is not a number JSON can hold", field, f.ToString(CultureInfo.InvariantCulture)),
+        double or float => value,
+        _ => EncodableText(field, value),
+    };
+
+    public override async Task WriteAsync(Stream stream, IReadOnlyList<MappedRow> rows, bool single, CancellationToken cancellationToken)
+    {
+        await using var text = new StreamWriter(stream, Layout.WriteEncoding, 64 * 1024, leaveOpen: true) { NewLine = Layout.NewLine };
+        if (Layout.Ndjson)
+        {
+            foreach (var row in rows)
+            {
+                await WriteAsync(text, Formatting.None, json => WriteRowAsync(json, row, Layout.Children, cancellationToken), cancellationToken);
+                await text.WriteAsync(Layout.NewLine.AsMemory(), cancellationToken);
+            }
+        }
+        else
+        {
+            var formatting = Layout.Indent ? Formatting.Indented : Formatting.None;
+            await WriteAsync(text, formatting, async json =>
+            {
+                if (single)
+                {
+                    await WriteRowAsync(json, rows[0], Layout.Children, cancellationToken);
+                    return;
+                }
+                await json.WriteStartArrayAsync(cancellationToken);
+                foreach (var row in rows) await WriteRowAsync(json, row, Layout.Children, cancellationToken);
+                await json.WriteEndArrayAsync(cancellationToken);
+            }, cancellationToken);
+            await text.WriteAsync(Layout.NewLine.AsMemory(), cancellationToken);
+        }
+        await text.FlushAsync(cancellationToken);
+    }
+
+    private static async Task WriteAsync(TextWriter text, Formatting formatting, Func<JsonTextWriter, Task> write, CancellationToken cancellationToken)
+    {
+        await using var json = new JsonTextWriter(text) { Formatting = formatting, Indentation = 2, CloseOutput = false };
+        await write(json);
+        await json.FlushAsync(cancellationToken);
+    }
+
+    private static async Task WriteRowAsync(JsonTextWriter json, MappedRow row, IReadOnlyList<ChildLayout> children, CancellationToken cancellationToken)
+    {
+        await json.WriteStartObjectAsync(cancellationToken);
+        foreach (var (name, value) in row.Fields)
+        {
+            await json.WritePropertyNameAsync(name, cancellationToken);
+            switch (value)
+            {
+                case null:
+                    await json.WriteNullAsync(cancellationToken);
+                    break;
+                // 2.50m is written 2.5, as in every other format; Newtonsoft would write 2.50 or 2.0.
+                case decimal d:
+                    await json.WriteRawValueAsync(ValueConverter.ToText(d, CultureInfo.InvariantCulture), cancellationToken);
+                    break;
+                default:
+                    await json.WriteValueAsync(value, cancellationToken);
+                    break;
+            }
+        }
+        foreach (var child in children)
+        {
+            await json.WritePropertyNameAsync(child.Name, cancellationToken);
+            await json.WriteStartArrayAsync(cancellationToken);
+            foreach (var line in row.Children.GetValueOrDefault(child.Name) ?? []) await WriteRowAsync(json, line, [], cancellationToken);
+            await json.WriteEndArrayAsync(cancellationToken);
+        }
+        await json.WriteEndObjectAsync(cancellationToken);
+    }
+
+    public override IRowReader OpenReader(TextReader reader, string fileName) => new Reader(Layout, reader);
+
+    private sealed class Reader(FileLayout layout, TextReader text) : IRowReader
+    {
+        private readonly JsonTokenReader _tokens = new(text);
+        private int _index;
+
+        public async ValueTask<RowRecord?> NextAsync(CancellationToken cancellationToken)
+        {
+            if (await _tokens.NextAsync(cancellationToken) is not { } item) return null;
+            var where = $"record {++_index}, line {item.Line}";
+            if (item.Token is null) return new RowRecord(where, item.Raw, null, item.Problem);
+            if (item.Token is not JObject record) return new RowRecord(where, item.Raw, null, $"a record is a JSON object, not {item.Token.Type.ToString().ToLowerInvariant()}");
+            if (item.Raw.Contains(FileEncodings.Undecodable))
+            {
+                var bad = record.Descendants().OfType<JValue>().FirstOrDefault(v => v.Value is string s && s.Contains(FileEncodings.Undecodable));
+                var what = bad is null ? "the record" : $"'{bad.Path}': '{bad.Value}'";
+                return new RowRecord(where, item.Raw, null, $"{what} holds bytes that are not valid {layout.ReadEncoding.WebName}");
+            }
+            return new RowRecord(where, item.Raw, Row(record, item.Line, new RowTrace()), null);
+        }
+
+        /// <summary>Values by name (nested objects as <c>Kunde.Name</c>), arrays of objects as child rows.</summary>
+        private static FileRow Row(JObject record, int line, RowTrace trace)
+        {
+            var values = new Dictionary<string, object?>(StringComparer.OrdinalIgnoreCase);
+            var children = new Dictionary<string, IReadOnlyList<ISourceRow>>(StringComparer.OrdinalIgnoreCase);
+            Flatten(record, string.Empty, values);
+            foreach (var property in record.Properties())
+            {
+                if (property.Value is JArray array)
+                    children.TryAdd(property.Name, array.OfType<JObject>().Select(o => (ISourceRow)Row(o, line, trace)).ToList());
+            }
+            return new FileRow(line, values, children, trace);
+        }
+
+        private static void Flatten(JObject value, string prefix, Dictionary<string, object?> values)
+        {
+            foreach (var property in value.Properties())
+            {
+                switch (property.Value)
+                {
+                    case JObject nested:
+                        Flatten(nested, $"{prefix}{property.Name}.", values);
+                        break;
+                    case JValue scalar:
+                        values.TryAdd(prefix + property.Name, scalar.Value);
+                        break;
+                }
+            }
+        }
+
+        public ValueTask DisposeAsync() => _tokens.DisposeAsync();
+    }
+}

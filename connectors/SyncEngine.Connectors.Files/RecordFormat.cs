@@ -1,0 +1,155 @@
+using System.Globalization;
+using SyncEngine.Core.Mapping;
+
+namespace SyncEngine.Connectors.Files;
+
+/// <summary>
+/// One file format with a mapping: prepares mapped rows for the file, writes them, and reads rows back.
+/// Preparing checks every value before anything is written, so a value that does not fit fails its record alone.
+/// </summary>
+internal abstract class RecordFormat(FileLayout layout)
+{
+    protected FileLayout Layout { get; } = layout;
+
+    protected RecordMapping Mapping => Layout.Mapping!;
+
+    protected CultureInfo Culture => Mapping.Culture;
+
+    /// <summary>The record's values as the file holds them; throws a RecordException naming field and value, and writes nothing.</summary>
+    public MappedRow Prepare(MappedRow row) => Prepare(row, Layout.Record, string.Empty);
+
+    /// <summary>Writes the prepared rows as one file: a record (<paramref name="single"/>) or a batch.</summary>
+    public abstract Task WriteAsync(Stream stream, IReadOnlyList<MappedRow> rows, bool single, CancellationToken cancellationToken);
+
+    public abstract IRowReader OpenReader(TextReader reader, string fileName);
+
+    /// <summary>One value as the file holds it.</summary>
+    /// <param name="field">The field as messages name it, e.g. <c>positionen[2].Menge</c>.</param>
+    protected abstract object? Value(string field, string name, object? value, RowLayout row);
+
+    /// <summary>Typed values in the mapping's culture; values the mapping formatted are text already.</summary>
+    protected string? Text(object? value) => value is string text ? text : ValueConverter.ToText(value, Culture);
+
+    protected string? EncodableText(string field, object? value)
+    {
+        var text = Text(value);
+        if (text is not null) FileEncodings.CheckEncodable(Layout.WriteEncoding, field, text);
+        return text;
+    }
+
+    protected IEnumerable<string> FieldNames(RowLayout row) =>
+        (row == Layout.Record ? Mapping.Fields : Layout.Children.First(c => c.Layout == row).Mapping.Fields).Select(f => f.Name);
+
+    private MappedRow Prepare(MappedRow row, RowLayout layout, string prefix)
+    {
+        var fields = new KeyValuePair<string, object?>[row.Fields.Count];
+        for (var i = 0; i < fields.Length; i++)
+        {
+            var (name, value) = row.Fields[i];
+            fields[i] = new(name, Value(prefix + name, name, value, layout));
+        }
+        if (Layout.Children.Count == 0) return new MappedRow(fields, MappedRow.NoChildren);
+        var children = new Dictionary<string, IReadOnlyList<MappedRow>>(Layout.Children.Count, StringComparer.OrdinalIgnoreCase);
+        foreach (var child in Layout.Children)
+        {
+            var rows = row.Children.GetValueOrDefault(child.Name) ?? [];
+            var prepared = new List<MappedRow>(rows.Count);
+            for (var i = 0; i < rows.Count; i++) prepared.Add(Prepare(rows[i], child.Layout, $"{child.Name}[{i + 1}]."));
+            children[child.Name] = prepared;
+        }
+        return new MappedRow(fields, children);
+    }
+}
+
+/// <summary>One line of a csv or fixed-width file, split into named values.</summary>
+/// <param name="Child">The child rows the line belongs to; null for a record's own line.</param>
+/// <param name="Known">False when the line's record type is none the layout knows.</param>
+/// <param name="Problem">Why the line cannot be read (column count, undecodable bytes); null when it can.</param>
+internal sealed record FileLine(int Number, string Raw, ChildLayout? Child, bool Known, IReadOnlyDictionary<string, object?>? Values, string? Problem);
+
+/// <summary>
+/// Reads csv and fixed-width files line by line. With record types a record is its line and the child lines after it,
+/// up to the next record's line; a bad line makes its whole record unreadable, as a document without one of its lines is wrong.
+/// </summary>
+internal abstract class LineRowReader(FileLayout layout) : IRowReader
+{
+    private FileLine? _pending;
+
+    protected FileLayout Layout { get; } = layout;
+
+    /// <summary>The next non-empty line, or null at the end of the file.</summary>
+    protected abstract ValueTask<FileLine?> ReadLineAsync(CancellationToken cancellationToken);
+
+    public async ValueTask<RowRecord?> NextAsync(CancellationToken cancellationToken)
+    {
+        Group? current = null;
+        while (true)
+        {
+            var line = _pending ?? await ReadLineAsync(cancellationToken);
+            _pending = null;
+            if (line is null) return current?.ToRecord();
+            if (!Layout.HasRecordTypes) return new Group(line).ToRecord();
+            if (line.Known && line.Child is null)
+            {
+                if (current is not null)
+                {
+                    _pending = line;
+                    return current.ToRecord();
+                }
+                current = new Group(line);
+                continue;
+            }
+            if (current is null)
+            {
+                var orphan = new Group(line);
+                orphan.Fail(line.Number, line.Problem ?? $"a '{line.Child!.Layout.Marker}' line before the first '{Layout.Record.Marker}' line belongs to no record");
+                return orphan.ToRecord();
+            }
+            current.Add(line);
+        }
+    }
+
+    protected string MarkerList() => string.Join(", ", new[] { Layout.Record.Marker }.Concat(Layout.Children.Select(c => c.Layout.Marker)));
+
+    /// <summary>Names the first field holding bytes the file's encoding could not decode.</summary>
+    protected string? Undecodable(IReadOnlyDictionary<string, object?> values) =>
+        values.FirstOrDefault(v => v.Value is string s && s.Contains(FileEncodings.Undecodable)) is { Key: not null } bad
+            ? $"column '{bad.Key}': '{bad.Value}' holds bytes that are not valid {Layout.ReadEncoding.WebName}"
+            : null;
+
+    public abstract ValueTask DisposeAsync();
+
+    private sealed class Group
+    {
+        private readonly FileLine _first;
+        private readonly List<FileLine> _lines = [];
+        private (int Line, string Message)? _problem;
+
+        public Group(FileLine first)
+        {
+            _first = first;
+            _lines.Add(first);
+            if (first.Problem is not null) _problem = (first.Number, first.Problem);
+        }
+
+        public void Add(FileLine line)
+        {
+            _lines.Add(line);
+            if (_problem is null && line.Problem is not null) _problem = (line.Number, line.Problem);
+        }
+
+        public void Fail(int line, string message) => _problem ??= (line, message);
+
+        public RowRecord ToRecord()
+        {
+            var raw = _lines.Count == 1 ? _first.Raw : string.Join("\n", _lines.Select(l => l.Raw));
+            if (_problem is { } problem) return new RowRecord($"line {problem.Line}", raw, null, problem.Message);
+            var trace = new RowTrace();
+            var children = _lines.Count == 1 ? null : _lines.Skip(1)
+                .GroupBy(l => l.Child!.Name, StringComparer.OrdinalIgnoreCase)
+                .ToDictionary(g => g.Key, g => (IReadOnlyList<Core.Mapping.ISourceRow>)g.Select(l => new FileRow(l.Number, l.Values!, null, trace)).ToList(),
+                    StringComparer.OrdinalIgnoreCase);
+            return new RowRecord($"line {_first.Number}", raw, new FileRow(_first.Number, _first.Values!, children, trace), null);
+        }
+    }
+}
