@@ -12,10 +12,30 @@
 #                             root (default: postgres, else syncengine-test)
 #   SYNCENGINE_TEST_PG_BIN    PostgreSQL bin dir (default: newest /usr/lib/postgresql/*/bin)
 #   SYNCENGINE_TEST_POSTGRES  if already set, that server is used and none is started
+#   SYNCENGINE_TEST_FTP_PORT  FTP/FTPS port of the throwaway vsftpd (default: first
+#                             free in 21021-21099; passive ports: 20 free in 21100-21299)
+#   SYNCENGINE_TEST_SFTP_PORT SSH port of the throwaway sshd (default: first free in 22022-22099)
 #   KEEP_TEST_TMP=1           keep the throwaway dir (data dirs, server logs) for debugging
+#
+# vsftpd and sshd need root (they log in as the test users syncengine-ftp and
+# syncengine-sftp, which test.sh creates once and keeps); as another user
+# test.sh stops with exit code 2.
 #
 # Exported to the tests:
 #   SYNCENGINE_TEST_POSTGRES  Npgsql connection string of the throwaway server
+#   SYNCENGINE_TEST_FTP       ftp://syncengine-ftp:PASSWORD@127.0.0.1:PORT/ (passive mode;
+#                             "/" is the user's home, chrooted)
+#   SYNCENGINE_TEST_FTPS      ftps://... same server, user and port: explicit TLS (AUTH TLS)
+#   SYNCENGINE_TEST_FTP_ROOT  that home on disk (with inbox/ and outbox/)
+#   SYNCENGINE_TEST_FTP_CERT  the server's self-signed certificate (PEM, CN and SAN 127.0.0.1)
+#   SYNCENGINE_TEST_FTP_CERT_SHA256  its SHA-256 fingerprint, uppercase hex without colons
+#   SYNCENGINE_TEST_SFTP      sftp://syncengine-sftp@127.0.0.1:PORT/ (key login only; no
+#                             chroot: the session starts in the home, absolute paths are real)
+#   SYNCENGINE_TEST_SFTP_KEY  client private key, ed25519, OpenSSH format, no passphrase
+#   SYNCENGINE_TEST_SFTP_KEY_RSA     client private key, RSA 3072, PEM (BEGIN RSA PRIVATE KEY)
+#   SYNCENGINE_TEST_SFTP_ROOT the SFTP user's home on disk (with inbox/ and outbox/); it is
+#                             also its remote path
+#   SYNCENGINE_TEST_SFTP_HOSTKEY_SHA256  host key fingerprint as OpenSSH prints it (SHA256:...)
 #
 # Adding a server: write <name>_packages (prints the Debian packages still
 # missing), <name>_start and <name>_stop, and add <name> to SERVERS.
@@ -25,7 +45,9 @@ set -euo pipefail
 
 cd "$(dirname "${BASH_SOURCE[0]}")"
 
-SERVERS=(postgres)
+# vsftpd and sshd first: they are quick, and they are the ones that stop a
+# run that is not root, before PostgreSQL has been set up for nothing.
+SERVERS=(vsftpd sshd postgres)
 
 STARTED_SERVERS=()
 TEST_TMP=""
@@ -43,6 +65,105 @@ is_root() { [[ ${EUID} -eq 0 ]]; }
 port_in_use() { (: <"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 random_password() { od -An -tx1 -N16 /dev/urandom | tr -d ' \n'; }
+
+# Is process $1 still running? kill -0 is not enough: a server that died is
+# our child and stays a zombie until reaped, and kill -0 succeeds on zombies.
+pid_running() {
+    local stat
+    stat=$(cat "/proc/$1/stat" 2>/dev/null) || return 1
+    stat=${stat##*) } # the process name in (...) may contain spaces
+    [[ ${stat:0:1} != Z ]]
+}
+
+# pick_port LABEL FIRST LAST [FIXED]: sets PICKED_PORT to FIXED, which must be
+# free, or to the first free port in FIRST..LAST.
+PICKED_PORT=""
+pick_port() {
+    local label=$1 first=$2 last=$3 fixed=${4:-} port
+    if [[ -n $fixed ]]; then
+        port_in_use "$fixed" && die "port $fixed ($label) is already in use on 127.0.0.1"
+        PICKED_PORT=$fixed
+        return 0
+    fi
+    for ((port = first; port <= last; port++)); do
+        if ! port_in_use "$port"; then
+            PICKED_PORT=$port
+            return 0
+        fi
+    done
+    die "no free port in $first-$last on 127.0.0.1 for $label"
+}
+
+# Prints the first line a server on 127.0.0.1:$1 sends, without the CR, after
+# at most 5 s; then sends $2 (if given) and hangs up. Runs in a subshell so the
+# descriptor never leaks into the servers or the tests.
+read_banner() (
+    exec 3<>"/dev/tcp/127.0.0.1/$1" || exit 1
+    IFS= read -r -t 5 line <&3 || true
+    [[ -n ${2:-} ]] && printf '%s\r\n' "$2" >&3
+    printf '%s\n' "${line%$'\r'}"
+)
+
+# wait_for_banner LABEL PID PORT PREFIX LOGFILE [BYE]: waits (at most 15 s)
+# until PID listens on 127.0.0.1:PORT, then checks that the first line it sends
+# starts with PREFIX. Fails early, with the server's log, if PID dies.
+wait_for_banner() {
+    local label=$1 pid=$2 port=$3 prefix=$4 logfile=$5 bye=${6:-} i line
+    for ((i = 0; i < 150; i++)); do
+        if ! pid_running "$pid"; then
+            warn "$label log ($logfile):"
+            cat "$logfile" >&2 2>/dev/null || true
+            die "$label exited during start-up (log above)"
+        fi
+        port_in_use "$port" && break
+        sleep 0.1
+    done
+    ((i < 150)) || die "$label did not listen on 127.0.0.1:$port within 15 s (log: $logfile)"
+    line=$(read_banner "$port" "$bye") || true
+    [[ $line == "$prefix"* ]] ||
+        die "$label on 127.0.0.1:$port sent '${line}' instead of a '$prefix' greeting (log: $logfile)"
+    # Someone else may have grabbed the port between pick_port and the bind.
+    pid_running "$pid" || die "$label exited during start-up; is 127.0.0.1:$port taken? (log: $logfile)"
+}
+
+# stop_daemon LABEL PID: SIGTERM, at most 10 s, then SIGKILL. The listener's
+# children (one per open connection) are signalled too: a session that
+# outlives its listener would keep the test user's files busy.
+stop_daemon() {
+    local label=$1 pid=$2 children i
+    [[ $pid =~ ^[0-9]+$ ]] || return 0
+    children=$(cat /proc/"$pid"/task/*/children 2>/dev/null || true)
+    # shellcheck disable=SC2086 # a list of pids
+    kill -TERM "$pid" $children 2>/dev/null || true
+    for ((i = 0; i < 100; i++)); do
+        pid_running "$pid" || break
+        sleep 0.1
+    done
+    if pid_running "$pid"; then
+        warn "$label (pid $pid) did not stop within 10 s; killing it"
+        kill -KILL "$pid" 2>/dev/null || true
+    fi
+    wait "$pid" 2>/dev/null || true # reap it (it is our child)
+}
+
+# ensure_user NAME HOME: creates the OS account the FTP/SFTP server logs in as.
+# The account stays between runs, like the postgres one; its home moves to this
+# run's throwaway dir. /bin/sh because /etc/pam.d/vsftpd requires a shell listed
+# in /etc/shells (pam_shells); sshd only lets the SFTP user run internal-sftp.
+ensure_user() {
+    local user=$1 home=$2
+    if id "$user" >/dev/null 2>&1; then
+        usermod --home "$home" "$user" || die "could not set the home of user $user to $home"
+    else
+        log "creating user $user"
+        useradd --system --user-group --no-create-home --home-dir "$home" --shell /bin/sh "$user" ||
+            die "could not create user $user"
+    fi
+    install -d -o "$user" -g "$(id -gn "$user")" -m 755 "$home" "$home/inbox" "$home/outbox"
+    # The servers enter the home as the user, so every directory above it must let them pass.
+    runuser -u "$user" -- test -w "$home/inbox" ||
+        die "user $user cannot reach $home; point TMPDIR at a directory it can reach (or unset it)"
+}
 
 # ---------------------------------------------------------------- PostgreSQL
 
@@ -189,6 +310,257 @@ postgres_stop() {
     if [[ $pid =~ ^[0-9]+$ ]]; then
         kill -KILL "$pid" 2>/dev/null || true
     fi
+}
+
+# ---------------------------------------------------------------- vsftpd (FTP and FTPS)
+#
+# One vsftpd serves both plain FTP and explicit FTPS (AUTH TLS) on the same
+# port: ssl_enable=YES with force_local_logins_ssl=NO and force_local_data_ssl=NO
+# leaves TLS to the client. Same user, same files and one port for both, so an
+# FTP test and the matching FTPS test see the same server; a second instance
+# would only add a port and a process. (What it cannot test: a server that
+# refuses plain logins.)
+
+FTP_USER=syncengine-ftp
+FTP_DIR=""
+FTP_PID=""
+
+vsftpd_packages() {
+    [[ -x /usr/sbin/vsftpd ]] || echo vsftpd
+    command -v openssl >/dev/null 2>&1 || echo openssl
+}
+
+vsftpd_start() {
+    # vsftpd forks a session per login that switches to the logged-in user
+    # (PAM, chroot, setuid): that needs root, and so does creating the user.
+    is_root || { warn "vsftpd needs root to switch to the FTP test user; run ./test.sh as root (CI does)"; exit 2; }
+    [[ -f /etc/pam.d/vsftpd ]] || die "/etc/pam.d/vsftpd is missing; reinstall it: apt-get install --reinstall vsftpd"
+
+    # Below the kernel's ephemeral range (32768-60999 by default), so that the
+    # source port of some outgoing connection cannot hold a port vsftpd needs.
+    pick_port "vsftpd (SYNCENGINE_TEST_FTP_PORT)" 21021 21099 "${SYNCENGINE_TEST_FTP_PORT:-}"
+    local port=$PICKED_PORT
+    # Passive data connections: a block of 20 free ports, enough for tests
+    # that transfer in parallel (each transfer holds one for a moment).
+    local pasv_min="" base p
+    for ((base = 21100; base < 21300; base += 20)); do
+        for ((p = base; p < base + 20; p++)); do
+            port_in_use "$p" && continue 2
+        done
+        pasv_min=$base
+        break
+    done
+    [[ -n $pasv_min ]] || die "no 20 free ports in a row in 21100-21299 on 127.0.0.1 for vsftpd's passive mode"
+    local pasv_max=$((pasv_min + 19))
+
+    FTP_DIR="$TEST_TMP/vsftpd"
+    local home="$FTP_DIR/home" conf="$FTP_DIR/vsftpd.conf"
+    # Root-owned and empty: vsftpd chroots its unprivileged helper there.
+    mkdir -p "$FTP_DIR/empty"
+    ensure_user "$FTP_USER" "$home"
+    # From here on the EXIT trap must clean up: the password below, and the
+    # server once it runs.
+    STARTED_SERVERS+=(vsftpd)
+    local password
+    password=$(random_password) # hex only, so the URL needs no escaping
+    printf '%s:%s\n' "$FTP_USER" "$password" | chpasswd || die "could not set the password of user $FTP_USER"
+
+    # Self-signed, for 127.0.0.1 (CN and SAN), so that a client can check the
+    # name as well as pin the fingerprint.
+    openssl req -x509 -newkey rsa:2048 -nodes -days 7 -subj /CN=127.0.0.1 \
+        -addext subjectAltName=IP:127.0.0.1 \
+        -keyout "$FTP_DIR/key.pem" -out "$FTP_DIR/cert.pem" >"$FTP_DIR/openssl.log" 2>&1 ||
+        { cat "$FTP_DIR/openssl.log" >&2; die "openssl could not make the FTPS certificate"; }
+    chmod 600 "$FTP_DIR/key.pem"
+    local fingerprint
+    fingerprint=$(openssl x509 -in "$FTP_DIR/cert.pem" -noout -fingerprint -sha256) ||
+        die "openssl could not read the FTPS certificate's fingerprint"
+    fingerprint=${fingerprint#*=} # "sha256 Fingerprint=AB:CD:..."
+    fingerprint=${fingerprint//:/}
+    fingerprint=${fingerprint^^}
+
+    # vsftpd.conf(5). Notes:
+    #  - ssl_tlsv1_2 does not exist in Debian's vsftpd 3.0.3 (it would refuse to
+    #    start); TLS 1.2 and 1.3 are on anyway, ssl_tlsv1=NO only turns off 1.0.
+    #  - require_ssl_reuse=NO: .NET's SslStream (and curl with TLS 1.3) do not
+    #    resume the control connection's TLS session on data connections.
+    #  - strict_ssl_read_eof=YES is vsftpd's real default (vsftpd.conf(5) says
+    #    NO), stated so nobody "fixes" it: as on a stock vsftpd, an FTPS upload
+    #    must end with a TLS close_notify (SslStream.ShutdownAsync) before the
+    #    data socket closes, or the server answers 426 and logs FAIL UPLOAD.
+    #  - seccomp_sandbox=NO: with it, Debian 12's vsftpd answers "500 OOPS"
+    #    to uploads and to AUTH TLS (the sandbox forbids a syscall it makes).
+    #  - local_umask=022: vsftpd's default 077 makes uploads mode 600.
+    cat >"$conf" <<CONF
+# Written by test.sh for one test run.
+listen=YES
+listen_ipv6=NO
+listen_address=127.0.0.1
+listen_port=$port
+background=NO
+ftpd_banner=SyncEngine test FTP server
+anonymous_enable=NO
+local_enable=YES
+write_enable=YES
+local_umask=022
+chroot_local_user=YES
+allow_writeable_chroot=YES
+secure_chroot_dir=$FTP_DIR/empty
+pam_service_name=vsftpd
+connect_from_port_20=NO
+pasv_enable=YES
+pasv_address=127.0.0.1
+pasv_min_port=$pasv_min
+pasv_max_port=$pasv_max
+delay_failed_login=0
+seccomp_sandbox=NO
+utf8_filesystem=YES
+ssl_enable=YES
+allow_anon_ssl=NO
+force_local_logins_ssl=NO
+force_local_data_ssl=NO
+rsa_cert_file=$FTP_DIR/cert.pem
+rsa_private_key_file=$FTP_DIR/key.pem
+ssl_sslv2=NO
+ssl_sslv3=NO
+ssl_tlsv1=NO
+require_ssl_reuse=NO
+strict_ssl_read_eof=YES
+ssl_ciphers=HIGH
+xferlog_enable=YES
+log_ftp_protocol=YES
+vsftpd_log_file=$FTP_DIR/vsftpd.log
+CONF
+
+    log "vsftpd: starting on 127.0.0.1:$port (passive ports $pasv_min-$pasv_max, user $FTP_USER)"
+    # vsftpd reports start-up errors ("500 OOPS: ...") on fd 0, where an FTP
+    # client would be in inetd mode, so fd 0 is the log file too.
+    : >"$FTP_DIR/console.log"
+    /usr/sbin/vsftpd "$conf" 0<>"$FTP_DIR/console.log" >&0 2>&0 &
+    FTP_PID=$!
+    wait_for_banner vsftpd "$FTP_PID" "$port" 220 "$FTP_DIR/console.log" QUIT
+
+    export SYNCENGINE_TEST_FTP="ftp://$FTP_USER:$password@127.0.0.1:$port/"
+    # Same server and port: "ftps" here means explicit TLS (AUTH TLS on the
+    # FTP port, then PBSZ 0 / PROT P), not implicit TLS on a port of its own.
+    export SYNCENGINE_TEST_FTPS="ftps://$FTP_USER:$password@127.0.0.1:$port/"
+    export SYNCENGINE_TEST_FTP_ROOT=$home
+    export SYNCENGINE_TEST_FTP_CERT="$FTP_DIR/cert.pem"
+    export SYNCENGINE_TEST_FTP_CERT_SHA256=$fingerprint
+    log "vsftpd: ready on 127.0.0.1:$port (FTP and explicit FTPS), root $home"
+}
+
+vsftpd_stop() {
+    if [[ -n $FTP_PID ]]; then
+        log "vsftpd: stopping"
+        stop_daemon vsftpd "$FTP_PID"
+        FTP_PID=""
+    fi
+    # The account stays; its password must not outlive the run.
+    usermod --password '*' "$FTP_USER" 2>/dev/null || true
+}
+
+# ---------------------------------------------------------------- sshd (SFTP)
+#
+# A private sshd (not the system's, which may not even run) with its own
+# config, host key and authorized_keys, that only serves SFTP to one user.
+
+SFTP_USER=syncengine-sftp
+SFTP_DIR=""
+SFTP_PID=""
+
+sshd_packages() {
+    [[ -x /usr/sbin/sshd ]] || echo openssh-server
+    command -v ssh-keygen >/dev/null 2>&1 || echo openssh-client
+}
+
+sshd_start() {
+    is_root || { warn "sshd needs root to switch to the SFTP test user; run ./test.sh as root (CI does)"; exit 2; }
+
+    pick_port "sshd (SYNCENGINE_TEST_SFTP_PORT)" 22022 22099 "${SYNCENGINE_TEST_SFTP_PORT:-}"
+    local port=$PICKED_PORT
+
+    SFTP_DIR="$TEST_TMP/sshd"
+    local home="$SFTP_DIR/home" conf="$SFTP_DIR/sshd_config" keys="$SFTP_DIR/client"
+    mkdir -p "$SFTP_DIR"
+    install -d -m 700 "$keys"
+    ensure_user "$SFTP_USER" "$home"
+    # useradd leaves the password "!" (locked), and with UsePAM no sshd refuses
+    # locked accounts even for key logins; "*" = no password, not locked.
+    usermod --password '*' "$SFTP_USER" || die "could not unlock user $SFTP_USER"
+
+    ssh-keygen -q -t ed25519 -N '' -C syncengine-test-host -f "$SFTP_DIR/ssh_host_ed25519_key" ||
+        die "ssh-keygen could not make the sshd host key"
+    # Client keys: ed25519 in OpenSSH format, and RSA in PEM ("BEGIN RSA
+    # PRIVATE KEY") for clients that cannot read that format.
+    ssh-keygen -q -t ed25519 -N '' -C syncengine-test -f "$keys/id_ed25519" ||
+        die "ssh-keygen could not make the SFTP client key"
+    ssh-keygen -q -t rsa -b 3072 -m PEM -N '' -C syncengine-test -f "$keys/id_rsa" ||
+        die "ssh-keygen could not make the SFTP client RSA key"
+    # sshd reads authorized_keys as the logged-in user.
+    cat "$keys/id_ed25519.pub" "$keys/id_rsa.pub" >"$SFTP_DIR/authorized_keys"
+    chmod 644 "$SFTP_DIR/authorized_keys"
+    local fingerprint
+    fingerprint=$(ssh-keygen -l -E sha256 -f "$SFTP_DIR/ssh_host_ed25519_key.pub") ||
+        die "ssh-keygen could not read the host key's fingerprint"
+    fingerprint=$(awk '{ print $2 }' <<<"$fingerprint") # "256 SHA256:... comment (ED25519)"
+
+    # sshd_config(5). StrictModes no: the throwaway dir's owners and modes are
+    # not what sshd wants for a home. ForceCommand: SFTP only, no shell.
+    # MaxStartups: tests may open many connections at once (default 10).
+    cat >"$conf" <<CONF
+# Written by test.sh for one test run.
+Port $port
+ListenAddress 127.0.0.1
+AddressFamily inet
+HostKey $SFTP_DIR/ssh_host_ed25519_key
+PidFile $SFTP_DIR/sshd.pid
+AuthorizedKeysFile $SFTP_DIR/authorized_keys
+StrictModes no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+UsePAM no
+PermitRootLogin no
+AllowUsers $SFTP_USER
+AllowTcpForwarding no
+AllowAgentForwarding no
+X11Forwarding no
+PermitTTY no
+PrintMotd no
+MaxStartups 100
+Subsystem sftp internal-sftp
+ForceCommand internal-sftp
+LogLevel VERBOSE
+CONF
+
+    # The privilege separation dir; normally made by the system sshd's unit.
+    mkdir -p /run/sshd
+    chmod 755 /run/sshd
+    /usr/sbin/sshd -t -f "$conf" 2>"$SFTP_DIR/sshd.log" ||
+        { cat "$SFTP_DIR/sshd.log" >&2; die "sshd rejected $conf (above)"; }
+
+    # From here on the EXIT trap must stop the server, even if it never became ready.
+    STARTED_SERVERS+=(sshd)
+    log "sshd: starting on 127.0.0.1:$port (SFTP only, user $SFTP_USER)"
+    # Absolute path: sshd re-executes itself for every connection.
+    /usr/sbin/sshd -f "$conf" -D -e </dev/null >>"$SFTP_DIR/sshd.log" 2>&1 &
+    SFTP_PID=$!
+    wait_for_banner sshd "$SFTP_PID" "$port" SSH-2.0- "$SFTP_DIR/sshd.log"
+
+    export SYNCENGINE_TEST_SFTP="sftp://$SFTP_USER@127.0.0.1:$port/"
+    export SYNCENGINE_TEST_SFTP_KEY="$keys/id_ed25519"
+    export SYNCENGINE_TEST_SFTP_KEY_RSA="$keys/id_rsa"
+    export SYNCENGINE_TEST_SFTP_ROOT=$home
+    export SYNCENGINE_TEST_SFTP_HOSTKEY_SHA256=$fingerprint
+    log "sshd: ready on 127.0.0.1:$port, root $home"
+}
+
+sshd_stop() {
+    [[ -n $SFTP_PID ]] || return 0
+    log "sshd: stopping"
+    stop_daemon sshd "$SFTP_PID"
+    SFTP_PID=""
 }
 
 # ---------------------------------------------------------------- plumbing
