@@ -51,7 +51,7 @@ internal sealed class FileTarget(LocalFolder folder, FileStreamOptions options, 
         if (ready.Count == 0) return new WriteResult(outcomes);
         var file = Path.Combine(options.Folder ?? string.Empty, template.Render(null, _runTime, _batch));
         await WriteFileAsync(file, ready.Select(r => r.Item.Record).ToList(), ready.Where(r => r.Row is not null).Select(r => r.Row!).ToList(), single: false, cancellationToken);
-        outcomes.AddRange(ready.Select(r => RecordOutcome.Written(r.Item.Key, file)));
+        outcomes.AddRange(ready.Select(r => RecordOutcome.Written(r.Item.Key)));
         return new WriteResult(outcomes);
     }
 

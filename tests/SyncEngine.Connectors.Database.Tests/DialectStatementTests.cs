@@ -109,12 +109,12 @@ public sealed class DialectStatementTests
     }
 
     [Fact]
-    public void Sqlite_bulk_is_a_multi_row_upsert()
+    public void Sqlite_bulk_rebinds_one_single_row_upsert_for_every_row()
     {
         Assert.Equal(
-            "INSERT INTO \"KHKLagerplatzbestaende\" (\"Mandant\", \"Lager\", \"Artikelnummer\", \"Bestand\") VALUES (@p0, @p1, @p2, @p3), (@p4, @p5, @p6, @p7) " +
+            "INSERT INTO \"KHKLagerplatzbestaende\" (\"Mandant\", \"Lager\", \"Artikelnummer\", \"Bestand\") VALUES (@p0, @p1, @p2, @p3) " +
             "ON CONFLICT (\"Mandant\", \"Lager\", \"Artikelnummer\") DO UPDATE SET \"Bestand\" = excluded.\"Bestand\"",
-            SqliteDialect.Instance.UpsertRows("KHKLagerplatzbestaende", Stock, StockKey, 2));
+            SqliteDialect.Instance.UpsertRows("KHKLagerplatzbestaende", Stock, StockKey, 1));
     }
 
     [Fact]

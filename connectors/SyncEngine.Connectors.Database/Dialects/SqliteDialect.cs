@@ -19,6 +19,23 @@ public sealed class SqliteDialect : OnConflictDialect
 
     internal override DbDataSource CreateDataSource(string connectionString) => SqliteFactory.Instance.CreateDataSource(connectionString);
 
+    /// <summary>
+    /// SQLite finds each named parameter by searching the statement, so a many-row statement costs quadratic time to bind;
+    /// one prepared single-row upsert, rebound per row inside the batch's transaction, is the fast path.
+    /// </summary>
+    internal override async Task BulkUpsertAsync(DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<ColumnInfo> columns,
+        IReadOnlyList<string> key, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
+    {
+        if (rows.Count == 0) return;
+        await using var command = Command(connection, transaction, UpsertRows(table, columns.Select(c => c.Name).ToList(), key, 1), rows[0]);
+        await command.ExecuteNonQueryAsync(cancellationToken);
+        for (var row = 1; row < rows.Count; row++)
+        {
+            for (var i = 0; i < columns.Count; i++) command.Parameters[i].Value = rows[row][i] ?? DBNull.Value;
+            await command.ExecuteNonQueryAsync(cancellationToken);
+        }
+    }
+
     internal override string Normalize(string connectionString, Func<string, string> resolvePath)
     {
         var builder = new SqliteConnectionStringBuilder(connectionString);

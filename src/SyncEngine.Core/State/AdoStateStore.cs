@@ -10,7 +10,6 @@ namespace SyncEngine.Core.State;
 /// </summary>
 public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect, TimeProvider? timeProvider = null) : IStateStore
 {
-    private const int RowsPerStatement = 200;
     private readonly TimeProvider _time = timeProvider ?? TimeProvider.System;
     private readonly SemaphoreSlim _initLock = new(1, 1);
     private volatile bool _initialized;
@@ -66,12 +65,12 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         if (keys.Count == 0) return result;
         await using var connection = await OpenAsync(cancellationToken);
-        foreach (var chunk in keys.Distinct().Chunk(RowsPerStatement))
-        {
-            await using var command = InQuery(connection, "SELECT record_key, checksum FROM checksums WHERE flow = @f AND record_key IN ({0})", chunk, ("f", flow));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken)) result[reader.GetString(0)] = reader.GetString(1);
-        }
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT record_key, checksum FROM checksums WHERE flow = @f AND {dialect.InKeys("record_key", "keys")}";
+        AddParameter(command, "f", flow);
+        AddParameter(command, "keys", dialect.KeyList(keys));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) result[reader.GetString(0)] = reader.GetString(1);
         return result;
     }
 
@@ -80,14 +79,14 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
         if (externalIds.Count == 0) return result;
         await using var connection = await OpenAsync(cancellationToken);
-        foreach (var chunk in externalIds.Distinct().Chunk(RowsPerStatement))
-        {
-            await using var command = InQuery(connection,
-                "SELECT external_id, target_id FROM links WHERE system = @s AND entity = @e AND target_system = @t AND external_id IN ({0})",
-                chunk, ("s", system), ("e", entity), ("t", targetSystem));
-            await using var reader = await command.ExecuteReaderAsync(cancellationToken);
-            while (await reader.ReadAsync(cancellationToken)) result[reader.GetString(0)] = reader.GetString(1);
-        }
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT external_id, target_id FROM links WHERE system = @s AND entity = @e AND target_system = @t AND " + dialect.InKeys("external_id", "keys");
+        AddParameter(command, "s", system);
+        AddParameter(command, "e", entity);
+        AddParameter(command, "t", targetSystem);
+        AddParameter(command, "keys", dialect.KeyList(externalIds));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) result[reader.GetString(0)] = reader.GetString(1);
         return result;
     }
 
@@ -109,40 +108,36 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
                 cancellationToken, ("f", commit.Flow), ("c", commit.Cursor), ("t", now));
         }
 
-        var checksums = LastPerKey(commit.Checksums, c => c.Key);
-        foreach (var chunk in checksums.Chunk(RowsPerStatement))
+        await dialect.UpsertAsync(connection, tx, "checksums", [("flow", "text"), ("record_key", "text"), ("checksum", "text"), ("updated_ms", "bigint")],
+            LastPerKey(commit.Checksums, c => c.Key).Select(c => new object?[] { commit.Flow, c.Key, c.Value, now }).ToList(),
+            "ON CONFLICT (flow, record_key) DO UPDATE SET checksum = excluded.checksum, updated_ms = excluded.updated_ms", cancellationToken);
+
+        await dialect.UpsertAsync(connection, tx, "links",
+            [("system", "text"), ("entity", "text"), ("external_id", "text"), ("target_system", "text"), ("target_id", "text"), ("updated_ms", "bigint")],
+            LastPerKey(commit.Links, l => (l.System, l.Entity, l.ExternalId, l.TargetSystem))
+                .Select(l => new object?[] { l.System, l.Entity, l.ExternalId, l.TargetSystem, l.TargetId, now }).ToList(),
+            "ON CONFLICT (system, entity, external_id, target_system) DO UPDATE SET target_id = excluded.target_id, updated_ms = excluded.updated_ms",
+            cancellationToken);
+
+        if (commit.ResolvedKeys.Count > 0)
         {
-            await InsertRowsAsync(connection, tx, "checksums (flow, record_key, checksum, updated_ms)", chunk,
-                (c, i) => [("f" + i, commit.Flow), ("k" + i, c.Key), ("c" + i, c.Value), ("t" + i, now)],
-                "ON CONFLICT (flow, record_key) DO UPDATE SET checksum = excluded.checksum, updated_ms = excluded.updated_ms", cancellationToken);
+            await using var resolve = connection.CreateCommand();
+            resolve.Transaction = tx;
+            resolve.CommandText = "DELETE FROM dead_letters WHERE flow = @f AND " + dialect.InKeys("record_key", "keys");
+            AddParameter(resolve, "f", commit.Flow);
+            AddParameter(resolve, "keys", dialect.KeyList(commit.ResolvedKeys.Distinct().ToList()));
+            await resolve.ExecuteNonQueryAsync(cancellationToken);
         }
 
-        var links = LastPerKey(commit.Links, l => (l.System, l.Entity, l.ExternalId, l.TargetSystem));
-        foreach (var chunk in links.Chunk(RowsPerStatement))
-        {
-            await InsertRowsAsync(connection, tx, "links (system, entity, external_id, target_system, target_id, updated_ms)", chunk,
-                (l, i) => [("s" + i, l.System), ("e" + i, l.Entity), ("x" + i, l.ExternalId), ("ts" + i, l.TargetSystem), ("ti" + i, l.TargetId), ("t" + i, now)],
-                "ON CONFLICT (system, entity, external_id, target_system) DO UPDATE SET target_id = excluded.target_id, updated_ms = excluded.updated_ms",
-                cancellationToken);
-        }
-
-        foreach (var chunk in commit.ResolvedKeys.Distinct().Chunk(RowsPerStatement))
-        {
-            await using var command = InQuery(connection, "DELETE FROM dead_letters WHERE flow = @f AND record_key IN ({0})", chunk, ("f", commit.Flow));
-            command.Transaction = tx;
-            await command.ExecuteNonQueryAsync(cancellationToken);
-        }
-
-        foreach (var chunk in LastPerKey(commit.DeadLetters, d => d.RecordKey).Chunk(RowsPerStatement))
-        {
-            await InsertRowsAsync(connection, tx,
-                "dead_letters (flow, record_key, record_type, payload, error, attempts, first_failed_ms, last_failed_ms, run_id)", chunk,
-                (d, i) => [("f" + i, commit.Flow), ("k" + i, d.RecordKey), ("rt" + i, d.RecordType), ("p" + i, d.Payload), ("e" + i, d.Error),
-                    ("a" + i, 1), ("t1" + i, now), ("t2" + i, now), ("r" + i, commit.RunId == 0 ? null : commit.RunId)],
-                "ON CONFLICT (flow, record_key) DO UPDATE SET record_type = excluded.record_type, payload = excluded.payload, error = excluded.error, " +
-                "attempts = dead_letters.attempts + 1, last_failed_ms = excluded.last_failed_ms, run_id = excluded.run_id",
-                cancellationToken);
-        }
+        await dialect.UpsertAsync(connection, tx, "dead_letters",
+            [("flow", "text"), ("record_key", "text"), ("record_type", "text"), ("payload", "text"), ("error", "text"), ("attempts", "integer"),
+             ("first_failed_ms", "bigint"), ("last_failed_ms", "bigint"), ("run_id", "bigint")],
+            LastPerKey(commit.DeadLetters, d => d.RecordKey)
+                .Select(d => new object?[] { commit.Flow, d.RecordKey, d.RecordType, d.Payload, d.Error, 1, now, now, commit.RunId == 0 ? null : commit.RunId })
+                .ToList(),
+            "ON CONFLICT (flow, record_key) DO UPDATE SET record_type = excluded.record_type, payload = excluded.payload, error = excluded.error, " +
+            "attempts = dead_letters.attempts + 1, last_failed_ms = excluded.last_failed_ms, run_id = excluded.run_id",
+            cancellationToken);
 
         if (commit.RunId != 0)
         {
@@ -421,44 +416,6 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
             AddParameter(command, "id", id.Value);
         }
         return conditions.Count == 0 ? string.Empty : " WHERE " + string.Join(" AND ", conditions);
-    }
-
-    private static DbCommand InQuery(DbConnection connection, string template, IReadOnlyList<string> values, params (string Name, object? Value)[] parameters)
-    {
-        var command = connection.CreateCommand();
-        var names = new StringBuilder();
-        for (var i = 0; i < values.Count; i++)
-        {
-            if (i > 0) names.Append(", ");
-            names.Append("@in").Append(i);
-            AddParameter(command, "in" + i, values[i]);
-        }
-        foreach (var (name, value) in parameters) AddParameter(command, name, value);
-        command.CommandText = string.Format(System.Globalization.CultureInfo.InvariantCulture, template, names);
-        return command;
-    }
-
-    private static async Task InsertRowsAsync<T>(DbConnection connection, DbTransaction tx, string into, IReadOnlyList<T> rows,
-        Func<T, int, (string Name, object? Value)[]> values, string conflict, CancellationToken cancellationToken)
-    {
-        await using var command = connection.CreateCommand();
-        command.Transaction = tx;
-        var sql = new StringBuilder("INSERT INTO ").Append(into).Append(" VALUES ");
-        for (var i = 0; i < rows.Count; i++)
-        {
-            if (i > 0) sql.Append(", ");
-            sql.Append('(');
-            var row = values(rows[i], i);
-            for (var c = 0; c < row.Length; c++)
-            {
-                if (c > 0) sql.Append(", ");
-                sql.Append('@').Append(row[c].Name);
-                AddParameter(command, row[c].Name, row[c].Value);
-            }
-            sql.Append(')');
-        }
-        command.CommandText = sql.Append(' ').Append(conflict).ToString();
-        await command.ExecuteNonQueryAsync(cancellationToken);
     }
 
     private static async Task<int> ExecAsync(DbConnection connection, DbTransaction? tx, string sql, CancellationToken cancellationToken, params (string Name, object? Value)[] parameters)
