@@ -47,12 +47,18 @@ public static class ServiceHost
         {
             // Loopback only: the control API is for the local CLI, never for the network.
             if (options.Control.Enabled) kestrel.Listen(IPAddress.Loopback, options.Control.Port);
+            if (options.Webhooks.Enabled) kestrel.Listen(IPAddress.Parse(options.Webhooks.Address), options.Webhooks.Port);
         });
-        // Without the control API there is nothing to serve: Kestrel with no endpoint would listen on its default, localhost:5000.
-        if (!options.Control.Enabled) builder.Services.AddSingleton<IServer, NoServer>();
+        builder.Services.AddSingleton<FlowTrigger>();
+        // Without the control API or webhooks there is nothing to serve: Kestrel with no endpoint would listen on its default, localhost:5000.
+        if (!options.Control.Enabled && !options.Webhooks.Enabled) builder.Services.AddSingleton<IServer, NoServer>();
 
         var app = builder.Build();
-        if (options.Control.Enabled) MapControlApi(app, token);
+        // Requests are told apart by the port they arrived on, never by a Host header a caller chooses:
+        // the webhook port serves webhooks and nothing else.
+        if (options.Webhooks.Enabled)
+            app.UseWhen(context => context.Connection.LocalPort == options.Webhooks.Port, webhooks => webhooks.Run(context => Webhooks.HandleAsync(context, options.Webhooks)));
+        if (options.Control.Enabled) MapControlApi(app, token, options.Control.Port);
         var scheduled = options.Flows.Count(f => f.Value.Enabled && !string.IsNullOrWhiteSpace(f.Value.Schedule));
         app.Lifetime.ApplicationStarted.Register(() => app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("SyncEngine.Service").LogInformation(
             "SyncEngine service started: {Scheduled} of {Flows} flows scheduled, control API {Control}", scheduled, options.Flows.Count,
@@ -60,10 +66,15 @@ public static class ServiceHost
         return app;
     }
 
-    private static void MapControlApi(WebApplication app, string token)
+    private static void MapControlApi(WebApplication app, string token, int port)
     {
         app.Use(async (context, next) =>
         {
+            if (context.Connection.LocalPort != port)
+            {
+                context.Response.StatusCode = StatusCodes.Status404NotFound;
+                return;
+            }
             var header = context.Request.Headers.Authorization.ToString();
             var presented = header.StartsWith("Bearer ", StringComparison.OrdinalIgnoreCase) ? header["Bearer ".Length..].Trim() : null;
             if (!ControlToken.Matches(token, presented))

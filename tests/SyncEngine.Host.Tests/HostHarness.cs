@@ -104,6 +104,16 @@ public sealed class HostHarness : IAsyncDisposable
 
     public string ReadToken() => File.ReadAllText(TokenFile).Trim();
 
+    public static async Task WaitUntilAsync(Func<Task<bool>> condition)
+    {
+        var deadline = DateTime.UtcNow + Deadline;
+        while (!await condition())
+        {
+            if (DateTime.UtcNow > deadline) throw new TimeoutException($"The condition did not become true within {Deadline.TotalSeconds} s.");
+            await Task.Delay(20);
+        }
+    }
+
     public static async Task<IReadOnlyList<RunRecord>> RunsAsync(WebApplication app, string flow)
     {
         var state = app.Services.GetRequiredService<IStateStore>();

@@ -25,7 +25,7 @@ public sealed class TestStoreConnectorFactory : IConnectorFactory
     }
 }
 
-public sealed class TestStoreConnector(string name, string path, int delayMs) : IConnector
+public sealed class TestStoreConnector(string name, string path, int delayMs) : IConnector, IWebhookConnector
 {
     public string Name => name;
 
@@ -36,6 +36,10 @@ public sealed class TestStoreConnector(string name, string path, int delayMs) : 
     public IRecordTarget OpenTarget(StreamContext context) => new Target(path, delayMs);
 
     public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    /// <summary>A payload naming "products" changes the products stream; "{" is malformed; anything else changes nothing.</summary>
+    public IReadOnlyList<string> StreamsChangedBy(string payload) =>
+        payload.Trim() == "{" ? throw new FormatException("the payload is not valid JSON") : payload.Contains("products", StringComparison.Ordinal) ? ["products"] : [];
 
     private sealed class Source(string path) : IRecordSource
     {

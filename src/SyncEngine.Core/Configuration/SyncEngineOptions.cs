@@ -12,6 +12,8 @@ public sealed class SyncEngineOptions
 
     public ControlOptions Control { get; set; } = new();
 
+    public WebhookOptions Webhooks { get; set; } = new();
+
     /// <summary>Connections by name; each has a <c>Type</c> plus the connector's own settings.</summary>
     public Dictionary<string, ConnectionOptions> Connections { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 
@@ -68,4 +70,21 @@ public sealed class FlowOptions
     public int BatchSize { get; set; } = 500;
 
     public bool Enabled { get; set; } = true;
+}
+
+/// <summary>
+/// Where shops deliver webhooks: <c>POST /webhooks/{connection}/{secret}</c>. Off by default; meant to sit behind a
+/// reverse proxy with TLS. The secret in the path authenticates the caller, since shops do not sign their webhooks.
+/// </summary>
+public sealed class WebhookOptions
+{
+    public bool Enabled { get; set; }
+
+    /// <summary>Address to listen on; 127.0.0.1 behind a reverse proxy, 0.0.0.0 to accept directly.</summary>
+    public string Address { get; set; } = "127.0.0.1";
+
+    public int Port { get; set; } = 7432;
+
+    /// <summary>At least 24 characters; part of every webhook URL given to the shops.</summary>
+    public string? Secret { get; set; }
 }

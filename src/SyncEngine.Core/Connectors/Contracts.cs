@@ -63,6 +63,29 @@ public interface IRecordTarget
     Task<WriteResult> WriteAsync(IReadOnlyList<WriteItem> batch, CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A connector whose system announces changes by webhook. The engine treats a webhook as a hint: it runs the flows
+/// reading the named streams, which fetch the data through the system's API as on any other run.
+/// </summary>
+public interface IWebhookConnector
+{
+    /// <summary>The streams whose flows should run now, or none when the payload is not one this connector knows.</summary>
+    /// <exception cref="FormatException">The payload is malformed; the message says what is wrong.</exception>
+    IReadOnlyList<string> StreamsChangedBy(string payload);
+}
+
+/// <summary>
+/// A target that finishes its output once a run has written its batches, e.g. publishes one file gathered over the whole run.
+/// The runner calls <see cref="CompleteAsync"/> once, before disposing the target, when the run ends normally (succeeded,
+/// completed with errors, stopped) and also when it failed after at least one batch was committed: what was committed is
+/// then published all the same. It is not called when the run was cancelled or this node lost its claim on the flow, so a
+/// target must keep what its committed batches wrote and complete it in a later run. An exception fails the run.
+/// </summary>
+public interface ICompletableTarget
+{
+    Task CompleteAsync(CancellationToken cancellationToken);
+}
+
 /// <summary>A connector's own checks of a flow's stream settings and mapping, run by <c>validate</c> and at start.</summary>
 public interface IStreamValidator
 {

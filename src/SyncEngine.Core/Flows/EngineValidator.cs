@@ -28,6 +28,15 @@ public sealed class EngineValidator(
         var settings = options.Value;
         if (settings.Control.Port is < 1 or > 65535)
             errors.Add(new ConfigError($"{Root}:Control:Port", $"'{settings.Control.Port}' is not a TCP port (1-65535)"));
+        if (settings.Webhooks.Enabled)
+        {
+            if (settings.Webhooks.Secret is not { Length: >= 24 })
+                errors.Add(new ConfigError($"{Root}:Webhooks:Secret", "missing or shorter than 24 characters: it authenticates every webhook and is part of the URL given to the shops"));
+            if (!System.Net.IPAddress.TryParse(settings.Webhooks.Address, out _))
+                errors.Add(new ConfigError($"{Root}:Webhooks:Address", $"'{settings.Webhooks.Address}' is not an IP address"));
+            if (settings.Webhooks.Port is < 1 or > 65535 || (settings.Control.Enabled && settings.Webhooks.Port == settings.Control.Port))
+                errors.Add(new ConfigError($"{Root}:Webhooks:Port", $"'{settings.Webhooks.Port}' must be a TCP port other than the control API's"));
+        }
         if (settings.State.Provider == StateProvider.PostgreSql && string.IsNullOrWhiteSpace(settings.State.ConnectionString))
             errors.Add(new ConfigError($"{Root}:State:ConnectionString", "missing: the PostgreSql state provider needs a connection string"));
 
