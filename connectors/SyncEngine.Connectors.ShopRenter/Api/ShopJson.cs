@@ -1,0 +1,115 @@
+using System.Globalization;
+using System.Text.Json;
+using SyncEngine.Core.Connectors;
+
+namespace SyncEngine.Connectors.ShopRenter.Api;
+
+/// <summary>
+/// Tolerant reading of ShopRenter JSON: numbers come as strings or numbers, empty values as <c>""</c>, <c>null</c>,
+/// <c>{}</c> or <c>[]</c> (XML artefacts), one-item lists as a bare object, and links as <c>{"href": ...}</c>.
+/// </summary>
+internal static class ShopJson
+{
+    private static readonly string[] DateFormats = ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
+
+    /// <summary>The format of the API's date-time filters (<c>updatedAtMin</c>, <c>updatedAfter</c>).</summary>
+    public const string FilterFormat = "yyyy-MM-dd'T'HH:mm:ss";
+
+    public static JsonElement? Prop(this JsonElement element, string name) =>
+        element.ValueKind == JsonValueKind.Object && element.TryGetProperty(name, out var value) ? value : null;
+
+    /// <summary>The value as text; null for missing, null, empty string, <c>{}</c> and <c>[]</c>.</summary>
+    public static string? Str(this JsonElement element, string name) => Text(element.Prop(name));
+
+    public static string? Text(JsonElement? value) => value?.ValueKind switch
+    {
+        JsonValueKind.String => value.Value.GetString() is { Length: > 0 } s ? s : null,
+        JsonValueKind.Number => value.Value.GetRawText(),
+        JsonValueKind.True => "1",
+        JsonValueKind.False => "0",
+        _ => null,
+    };
+
+    /// <summary>A decimal field; a value that is present but not a number is an error naming field and value.</summary>
+    public static decimal? Dec(this JsonElement element, string name, string where)
+    {
+        var text = element.Str(name);
+        if (text is null) return null;
+        if (decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var value)) return value;
+        throw new RecordException($"{where}: field '{name}': '{text}' is not a number", name, text);
+    }
+
+    public static decimal DecOrZero(this JsonElement element, string name, string where) => element.Dec(name, where) ?? 0m;
+
+    /// <summary>A shop time stamp (no offset; shop time) as an instant; zero dates are null.</summary>
+    public static DateTimeOffset? Date(this JsonElement element, string name, TimeZoneInfo zone, string where)
+    {
+        var text = element.Str(name);
+        if (text is null || text.StartsWith("0000-00-00", StringComparison.Ordinal) || text.StartsWith("-0001-", StringComparison.Ordinal)) return null;
+        var local = ParseLocal(text) ?? throw new RecordException($"{where}: field '{name}': '{text}' is not a date (expected 2019-09-06T15:47:59)", name, text);
+        return ToInstant(local, zone);
+    }
+
+    public static DateTime? ParseLocal(string text) =>
+        DateTime.TryParseExact(text, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value) ? DateTime.SpecifyKind(value, DateTimeKind.Unspecified) : null;
+
+    public static DateTimeOffset ToInstant(DateTime local, TimeZoneInfo zone)
+    {
+        local = DateTime.SpecifyKind(local, DateTimeKind.Unspecified);
+        // A time that does not exist (spring forward) is taken an hour later; an ambiguous one (fall back) as the earlier.
+        if (zone.IsInvalidTime(local)) local = local.AddHours(1);
+        return new DateTimeOffset(local, zone.GetUtcOffset(local));
+    }
+
+    public static string FormatFilter(DateTime local) => local.ToString(FilterFormat, CultureInfo.InvariantCulture);
+
+    /// <summary>The items of a list field: an array, a single object, or nothing.</summary>
+    public static IEnumerable<JsonElement> List(this JsonElement element, string name) => Items(element.Prop(name));
+
+    public static IEnumerable<JsonElement> Items(JsonElement? value)
+    {
+        if (value is not { } v) yield break;
+        if (v.ValueKind == JsonValueKind.Array)
+        {
+            foreach (var item in v.EnumerateArray())
+                if (item.ValueKind == JsonValueKind.Object) yield return item;
+        }
+        else if (v.ValueKind == JsonValueKind.Object && v.EnumerateObject().Any())
+        {
+            yield return v;
+        }
+    }
+
+    /// <summary>The id a link or an expanded object points to: its <c>id</c>, else the last segment of its <c>href</c>.</summary>
+    public static string? LinkId(this JsonElement element, string name) => element.Prop(name) is { } link ? IdOf(link) : null;
+
+    public static string? IdOf(JsonElement link)
+    {
+        if (link.ValueKind != JsonValueKind.Object) return null;
+        if (link.Str("id") is { } id) return id;
+        return link.Str("href") is { } href ? LastSegment(href) : null;
+    }
+
+    /// <summary>The last path segment of an href, URL-decoded; the host and path prefix are ignored (legacy and API2 differ).</summary>
+    public static string? LastSegment(string href)
+    {
+        var path = href;
+        var query = path.IndexOf('?', StringComparison.Ordinal);
+        if (query >= 0) path = path[..query];
+        var slash = path.TrimEnd('/').LastIndexOf('/');
+        var segment = slash >= 0 ? path[(slash + 1)..] : path;
+        return segment.Length == 0 ? null : Uri.UnescapeDataString(segment);
+    }
+
+    public static bool IsExpanded(this JsonElement element, string name) =>
+        element.Prop(name) is { ValueKind: JsonValueKind.Object } value && value.EnumerateObject().Any(p => p.Name != "href");
+
+    /// <summary>The page envelope's <c>page</c>, <c>limit</c> and <c>pageCount</c>, which come as strings or numbers.</summary>
+    public static int? Int(this JsonElement element, string name) =>
+        int.TryParse(element.Str(name), NumberStyles.Integer, CultureInfo.InvariantCulture, out var value) ? value : null;
+
+    /// <summary>An id for a URL path or query: escaped, except the base64 padding '=' which the API writes as it is.</summary>
+    public static string Escape(string id) => Uri.EscapeDataString(id).Replace("%3D", "=", StringComparison.Ordinal);
+
+    public static string Number(decimal value) => value.ToString("0.####", CultureInfo.InvariantCulture);
+}
