@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Data;
 using System.Data.Common;
+using System.Text.RegularExpressions;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
@@ -134,6 +135,12 @@ public sealed partial class DatabaseConnector : IConnector, IStreamValidator
 
     internal int BulkThreshold => _options.BulkThreshold;
 
+    /// <summary>
+    /// Named values a read query may use besides <c>@cursor</c>, supplied by a connector built on this one
+    /// (the Sage connector's <c>@Mandant</c>, <c>@Lager</c>, <c>@Preisliste</c>). Only those the query names are bound.
+    /// </summary>
+    internal IReadOnlyDictionary<string, object?> QueryParameters { get; init; } = new Dictionary<string, object?>();
+
     private string Key => _connection.Settings.Path;
 
     public IRecordSource OpenSource(StreamContext context) =>
@@ -250,8 +257,19 @@ public sealed partial class DatabaseConnector : IConnector, IStreamValidator
     {
         await using var command = Dialect.Command(connection, null, settings.Query, []);
         if (settings.Cursor is not null) Dialect.AddParameter(command, "cursor", null);
+        BindQueryParameters(command, settings.Query);
         await using var reader = await command.ExecuteReaderAsync(CommandBehavior.SchemaOnly, cancellationToken);
         return Enumerable.Range(0, reader.FieldCount).Select(i => (reader.GetName(i), reader.GetFieldType(i))).ToList();
+    }
+
+    /// <summary>Binds the <see cref="QueryParameters"/> the query names (<c>@Mandant</c>), whatever their case in the query.</summary>
+    internal void BindQueryParameters(DbCommand command, string query)
+    {
+        foreach (var (name, value) in QueryParameters)
+        {
+            var used = Regex.Match(query, "@" + Regex.Escape(name) + @"\b", RegexOptions.IgnoreCase);
+            if (used.Success) Dialect.AddParameter(command, used.Value[1..], value);
+        }
     }
 
     /// <summary>A message without the connection string's password, should a provider ever repeat it.</summary>

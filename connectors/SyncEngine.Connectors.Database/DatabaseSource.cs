@@ -23,6 +23,7 @@ internal sealed class DatabaseSource(DatabaseConnector connector, DatabaseMappin
         await using var command = connector.Dialect.Command(connection, null, _settings.Query, []);
         if (_settings.Cursor is not null)
             connector.Dialect.AddParameter(command, "cursor", await StartAsync(connection, context.Full ? null : cursor, cancellationToken));
+        connector.BindQueryParameters(command, _settings.Query);
 
         DbDataReader reader;
         try

@@ -1,6 +1,7 @@
 using Microsoft.Extensions.DependencyInjection;
 using SyncEngine.Connectors.Database;
 using SyncEngine.Connectors.Files;
+using SyncEngine.Connectors.SageOfficeLine;
 using SyncEngine.Connectors.ShopRenter;
 
 namespace SyncEngine.Cli;
@@ -13,5 +14,6 @@ public static class Connectors
         services.AddFilesConnector();
         services.AddDatabaseConnector();
         services.AddShopRenterConnector();
+        services.AddSageOfficeLineConnector();
     }
 }

@@ -138,7 +138,7 @@ public sealed class CommandTests : IDisposable
         var result = await TestCli.RunAsync("validate", "--config", path);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.Contains("SyncEngine:Connections:erp:Type: unknown connector type 'Sage200'; known types: Database, Files, ShopRenter, TestStore", result.Error);
+        Assert.Contains("SyncEngine:Connections:erp:Type: unknown connector type 'Sage200'; known types: Database, Files, SageOfficeLine, ShopRenter, TestStore", result.Error);
         Assert.Contains("SyncEngine:Connections:nameless:Type: missing", result.Error);
         Assert.Contains("SyncEngine:Flows:a:To: connection 'store' has no stream 'orders'; it has: products", result.Error);
         Assert.Contains("SyncEngine:Flows:a:Schedule: 'every five minutes' is not a valid cron expression", result.Error);
