@@ -54,7 +54,7 @@ public sealed class Engine : IAsyncDisposable
         services.AddSyncEngineCore(new ConfigurationBuilder().AddInMemoryCollection(values).Build(), new EngineEnvironment(folder.Path, folder["data"]));
         services.AddDatabaseConnector();
         services.AddConnector<MemoryConnectorFactory>();
-        services.AddSingleton(shop);
+        services.AddSingleton(new MemoryShops(shop));
         services.AddSingleton<IStateStore>(new AdoStateStore(SqliteFactory.Instance.CreateDataSource($"Data Source={folder["state.db"]}"), StateDialect.Sqlite));
         return new Engine(services.BuildServiceProvider(), logs);
     }

@@ -3,24 +3,53 @@ using System.Runtime.CompilerServices;
 using SyncEngine.Core.Connectors;
 using SyncEngine.Core.Model;
 
-namespace SyncEngine.Connectors.Database.Tests;
+namespace SyncEngine.Testing;
 
 /// <summary>
-/// The other side of a test flow: a list of canonical records read in order (the cursor is the position) and a list of
-/// records written. <see cref="BeforeRead"/> lets a test act in the middle of a run, before the record at a position is read.
+/// A shop in the test: canonical records read in order (the cursor is the position) and the records written to it.
+/// <see cref="BeforeRead"/> lets a test act in the middle of a run, before the record at a position is read.
 /// </summary>
 public sealed class MemorySystem
 {
     public List<Entity> Records { get; } = [];
     public List<Entity> Written { get; } = [];
     public Func<int, Task>? BeforeRead { get; set; }
+
+    /// <summary>The records of one type written so far, and forgets them.</summary>
+    public List<T> Take<T>() where T : Entity
+    {
+        lock (Written)
+        {
+            var taken = Written.OfType<T>().ToList();
+            Written.RemoveAll(r => r is T);
+            return taken;
+        }
+    }
 }
 
-public sealed class MemoryConnectorFactory(MemorySystem system) : IConnectorFactory
+/// <summary>The test's systems by connection name; one system for every connection when made with one.</summary>
+public sealed class MemoryShops(MemorySystem? every = null)
+{
+    private readonly Dictionary<string, MemorySystem> _shops = new(StringComparer.OrdinalIgnoreCase);
+
+    public MemorySystem this[string connection]
+    {
+        get
+        {
+            lock (_shops)
+            {
+                if (!_shops.TryGetValue(connection, out var shop)) _shops[connection] = shop = every ?? new MemorySystem();
+                return shop;
+            }
+        }
+    }
+}
+
+public sealed class MemoryConnectorFactory(MemoryShops shops) : IConnectorFactory
 {
     public string Type => "Memory";
 
-    public IConnector Create(ConnectionContext connection) => new MemoryConnector(connection.Name, system);
+    public IConnector Create(ConnectionContext connection) => new MemoryConnector(connection.Name, shops[connection.Name]);
 }
 
 public sealed class MemoryConnector(string name, MemorySystem system) : IConnector
@@ -30,6 +59,7 @@ public sealed class MemoryConnector(string name, MemorySystem system) : IConnect
     public IReadOnlyList<StreamInfo> Streams { get; } =
     [
         new("orders", typeof(Order), StreamAccess.ReadWrite),
+        new("customers", typeof(Customer), StreamAccess.ReadWrite),
         new("stock", typeof(StockLevel), StreamAccess.ReadWrite),
         new("products", typeof(Product), StreamAccess.ReadWrite),
     ];
@@ -58,7 +88,7 @@ public sealed class MemoryConnector(string name, MemorySystem system) : IConnect
     {
         public Task<WriteResult> WriteAsync(IReadOnlyList<WriteItem> batch, CancellationToken cancellationToken)
         {
-            system.Written.AddRange(batch.Select(i => i.Record));
+            lock (system.Written) system.Written.AddRange(batch.Select(i => i.Record));
             return Task.FromResult(WriteResult.AllWritten(batch));
         }
     }
