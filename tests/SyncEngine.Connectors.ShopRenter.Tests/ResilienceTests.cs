@@ -1,6 +1,6 @@
-using SyncEngine.Connectors.ShopRenter.Tests.Simulator;
 using SyncEngine.Core.Model;
 using SyncEngine.Core.State;
+using SyncEngine.Testing.ShopRenter;
 using Xunit.Abstractions;
 
 namespace SyncEngine.Connectors.ShopRenter.Tests;

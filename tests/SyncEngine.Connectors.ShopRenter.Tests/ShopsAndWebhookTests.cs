@@ -1,7 +1,7 @@
-using SyncEngine.Connectors.ShopRenter.Tests.Simulator;
 using SyncEngine.Core.Connectors;
 using SyncEngine.Core.Model;
 using SyncEngine.Core.State;
+using SyncEngine.Testing.ShopRenter;
 
 namespace SyncEngine.Connectors.ShopRenter.Tests;
 

@@ -1,5 +1,5 @@
 using System.Text.Json.Nodes;
-using SyncEngine.Connectors.ShopRenter.Tests.Simulator;
+using SyncEngine.Testing.ShopRenter;
 
 namespace SyncEngine.Connectors.ShopRenter.Tests;
 

@@ -1,7 +1,7 @@
 using System.Text.Json.Nodes;
-using SyncEngine.Connectors.ShopRenter.Tests.Simulator;
 using SyncEngine.Core.Model;
 using SyncEngine.Core.State;
+using SyncEngine.Testing.ShopRenter;
 
 namespace SyncEngine.Connectors.ShopRenter.Tests;
 

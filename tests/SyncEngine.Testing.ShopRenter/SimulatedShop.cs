@@ -5,7 +5,7 @@ using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 
-namespace SyncEngine.Connectors.ShopRenter.Tests.Simulator;
+namespace SyncEngine.Testing.ShopRenter;
 
 /// <summary>One request the shop received (batch sub-requests too, flagged).</summary>
 public sealed record SimRequest(DateTime ArrivedUtc, string Method, string Path, IReadOnlyDictionary<string, string> Query, string? Body, bool InBatch)
@@ -120,6 +120,9 @@ public sealed partial class SimulatedShop
     public IReadOnlyList<SimRequest> ApiCalls => Requests.Where(r => !r.InBatch && r.Path != "token").ToList();
 
     public IReadOnlyList<SimRequest> TokenCalls => Requests.Where(r => r.Path == "token").ToList();
+
+    /// <summary>Every HTTP request the shop received: token requests and API calls (a batch counts once, whatever it holds).</summary>
+    public IReadOnlyList<SimRequest> HttpRequests => Requests.Where(r => !r.InBatch).ToList();
 
     public int Throttled => ApiCalls.Count(r => r.Status == 429);
 
@@ -317,11 +320,13 @@ public sealed partial class SimulatedShop
         return SimResponse.Json(200, new JsonObject { ["requests"] = new JsonObject { ["request"] = answers } });
     }
 
-    internal static string Fixture(string path) => File.ReadAllText(System.IO.Path.Combine(AppContext.BaseDirectory, "Fixtures", path));
+    /// <summary>A fixture file, copied next to this assembly (and so into the output of every project that references it).</summary>
+    public static string Fixture(string path) => File.ReadAllText(System.IO.Path.Combine(System.IO.Path.GetDirectoryName(typeof(SimulatedShop).Assembly.Location) ?? AppContext.BaseDirectory, "Fixtures", path));
 
-    internal static JsonObject FixtureObject(string path) => (JsonObject)JsonNode.Parse(Fixture(path))!;
+    public static JsonObject FixtureObject(string path) => (JsonObject)JsonNode.Parse(Fixture(path))!;
 
-    internal static string Id(string resource, int id) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{resource}={id}"));
+    /// <summary>A resource id as the API writes it: base64 of <c>{resource}={id}</c>.</summary>
+    public static string Id(string resource, int id) => Convert.ToBase64String(Encoding.UTF8.GetBytes($"{resource}={id}"));
 
-    internal static string Stamp(DateTime local) => local.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
+    public static string Stamp(DateTime local) => local.ToString("yyyy-MM-dd'T'HH:mm:ss", CultureInfo.InvariantCulture);
 }

@@ -10,7 +10,7 @@ using WireMock.Settings;
 using WireMock.Types;
 using WireMock.Util;
 
-namespace SyncEngine.Connectors.ShopRenter.Tests.Simulator;
+namespace SyncEngine.Testing.ShopRenter;
 
 /// <summary>
 /// ShopRenter on loopback (WireMock.Net), hosting several shops with separate data, credentials, tokens and rate limits.

@@ -2,7 +2,7 @@ using System.Globalization;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace SyncEngine.Connectors.ShopRenter.Tests.Simulator;
+namespace SyncEngine.Testing.ShopRenter;
 
 /// <summary>A buyer: family and given name (Hungarian order), e-mail, and the customer id if registered.</summary>
 public sealed record Buyer(string Family, string Given, string Email, int? CustomerId = null, string Phone = "+36301234567");
@@ -298,6 +298,17 @@ public sealed partial class SimulatedShop
             var order = _orders.First(o => Str(o, "innerId") == innerId);
             change(order);
             order["dateUpdated"] = Stamp(Now);
+        }
+    }
+
+    /// <summary>Changes a product as the shop's admin would (its dateUpdated becomes the shop's now).</summary>
+    public void UpdateProduct(string sku, Action<JsonObject> change)
+    {
+        lock (_gate)
+        {
+            var product = _products.First(p => Str(p, "sku") == sku);
+            change(product);
+            product["dateUpdated"] = Stamp(Now);
         }
     }
 

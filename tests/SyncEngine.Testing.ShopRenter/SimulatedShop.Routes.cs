@@ -3,7 +3,7 @@ using System.Text;
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
 
-namespace SyncEngine.Connectors.ShopRenter.Tests.Simulator;
+namespace SyncEngine.Testing.ShopRenter;
 
 /// <summary>The endpoints: lists with page/limit/full and the documented filters, single resources, product updates.</summary>
 public sealed partial class SimulatedShop
@@ -197,5 +197,5 @@ public sealed partial class SimulatedShop
     private static SimResponse NotFound(string what) =>
         SimResponse.Json(404, new JsonObject { ["error"] = 40401, ["message"] = $"Resource not found! {what}" });
 
-    internal static string? Str(JsonObject item, string name) => item[name] is JsonValue value ? value.ToString() : null;
+    public static string? Str(JsonObject item, string name) => item[name] is JsonValue value ? value.ToString() : null;
 }
