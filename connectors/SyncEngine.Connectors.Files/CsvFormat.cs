@@ -15,7 +15,7 @@ internal sealed class CsvFormat(FileLayout layout) : RecordFormat(layout)
 
     protected override object? Value(string field, string name, object? value, RowLayout row) => EncodableText(field, value);
 
-    public override async Task WriteAsync(Stream stream, IReadOnlyList<MappedRow> rows, bool single, CancellationToken cancellationToken)
+    public override async Task WriteAsync(Stream stream, IAsyncEnumerable<MappedRow> rows, bool single, CancellationToken cancellationToken)
     {
         await using var text = new StreamWriter(stream, Layout.WriteEncoding, 64 * 1024, leaveOpen: true);
         var options = new CsvWriterOptions
@@ -33,7 +33,7 @@ internal sealed class CsvFormat(FileLayout layout) : RecordFormat(layout)
                 await LineAsync(csv, Layout.Record.Marker, FieldNames(Layout.Record), cancellationToken);
                 foreach (var child in Layout.Children) await LineAsync(csv, child.Layout.Marker, FieldNames(child.Layout), cancellationToken);
             }
-            foreach (var row in rows)
+            await foreach (var row in rows.WithCancellation(cancellationToken))
             {
                 await LineAsync(csv, Layout.Record.Marker, row.Fields.Select(f => (string?)f.Value), cancellationToken);
                 foreach (var child in Layout.Children)

@@ -6,8 +6,9 @@ using SyncEngine.Core.Model;
 namespace SyncEngine.Connectors.Files;
 
 /// <summary>
-/// A file name such as <c>order-{Id}.json</c> or <c>stock-{RunTime:yyyyMMdd-HHmmss}-{Batch}.csv</c>.
-/// Names built from record fields make a rerun overwrite the same file instead of writing a second one.
+/// A file name such as <c>order-{Id}.json</c> (one file per record), <c>stock-{RunTime:yyyyMMdd-HHmmss}-{Batch}.csv</c> (one per
+/// batch) or <c>stock-{RunTime:yyyyMMdd-HHmmss}.csv</c> (one per run). Names built from record fields make a rerun overwrite the
+/// same file instead of writing a second one.
 /// </summary>
 public sealed partial class FileNameTemplate
 {
@@ -22,6 +23,12 @@ public sealed partial class FileNameTemplate
 
     /// <summary>True when the name comes from the record: one file per record.</summary>
     public bool PerRecord => _tokens.Any(t => !IsRunToken(t.Path));
+
+    /// <summary>
+    /// True when the name has neither a record field nor <c>{Batch}</c> (<c>stock-{RunTime:yyyyMMdd-HHmmss}.csv</c>, <c>stock.csv</c>):
+    /// one file per run, holding every record the run wrote.
+    /// </summary>
+    public bool PerRun => !PerRecord && !_tokens.Any(t => t.Path.Equals("Batch", StringComparison.OrdinalIgnoreCase));
 
     public string Render(Entity? record, DateTimeOffset runTime, int batch) =>
         Token().Replace(_pattern, match =>

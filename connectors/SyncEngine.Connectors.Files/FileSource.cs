@@ -8,10 +8,11 @@ namespace SyncEngine.Connectors.Files;
 /// Reads the stream's files oldest first, record by record, never a whole file at once. The cursor is <c>file@size@time|record</c>,
 /// so a run that stopped inside a file goes on after its last committed record; a file leaves the folder only when all of its
 /// records are committed. A file that cannot be read at all goes to the error folder with the reason beside it; one that
-/// breaks after its first record keeps what was read, and the unread rest becomes one dead letter.
+/// breaks after its first record keeps what was read, and the unread rest becomes one dead letter. Works the same on every
+/// <see cref="IFileStore"/>; a remote file is downloaded whole before it is read, and the store's connection is closed with the source.
 /// </summary>
-internal sealed partial class FileSource(LocalFolder folder, FileStreamOptions options, FileLayout layout, StreamContext context, ILogger logger)
-    : IRecordSource, ICommitAwareSource
+internal sealed partial class FileSource(IFileStore folder, FileStreamOptions options, FileLayout layout, StreamContext context, ILogger logger)
+    : IRecordSource, ICommitAwareSource, IAsyncDisposable
 {
     /// <summary>The most of a broken file's unread rest kept in its dead letter.</summary>
     private const int MaxRemainderChars = 1024 * 1024;
@@ -25,9 +26,14 @@ internal sealed partial class FileSource(LocalFolder folder, FileStreamOptions o
     public async IAsyncEnumerable<SourceRecord> ReadAsync(string? cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         var (resumeFile, resumeAfter) = ParseCursor(cursor);
-        foreach (var file in folder.List(_folder, layout.Pattern))
+        var files = await folder.ListAsync(_folder, layout.Pattern, cancellationToken);
+        // Done files are looked up in one listing, not file by file: on a server every question is a round trip.
+        var names = options.DoneFile is null || files.Count == 0
+            ? null
+            : (await folder.ListNamesAsync(_folder, "*", cancellationToken)).ToHashSet(StringComparer.Ordinal);
+        foreach (var file in files)
         {
-            if (!Ready(file)) continue;
+            if (!Ready(file, names)) continue;
             // Name, size and time: a new file that reuses an archived file's name is never mistaken for it.
             var identity = $"{file.Name}@{file.Length}@{file.Modified.UtcTicks}";
             var order = _fileOrder[identity] = _fileOrder.Count;
@@ -35,7 +41,7 @@ internal sealed partial class FileSource(LocalFolder folder, FileStreamOptions o
             var index = 0;
             var yielded = 0;
             BrokenFileException? broken = null;
-            await using (var reader = Open(file))
+            await using (var reader = await OpenAsync(file, cancellationToken))
             {
                 while (true)
                 {
@@ -74,13 +80,13 @@ internal sealed partial class FileSource(LocalFolder folder, FileStreamOptions o
             }
             // A file with nothing left to commit (empty, or committed before a restart) is done at once.
             _finished.Add((file, yielded == 0 ? (-1, -1) : (order, index)));
-            Finish();
+            await FinishAsync(cancellationToken);
         }
     }
 
-    private IRecordReader Open(FileEntry file)
+    private async Task<IRecordReader> OpenAsync(FileEntry file, CancellationToken cancellationToken)
     {
-        var stream = folder.OpenRead(file.Path);
+        var stream = await folder.OpenReadAsync(file.Path, cancellationToken);
         var text = new StreamReader(stream, layout.ReadEncoding, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
         var reader = _format is null
             ? JsonRecordFormat.OpenReader(text, context.RecordType, file.Name)
@@ -100,7 +106,7 @@ internal sealed partial class FileSource(LocalFolder folder, FileStreamOptions o
     private async Task<string?> RemainderAsync(FileEntry file, int line, CancellationToken cancellationToken)
     {
         if (line <= 0) return null;
-        await using var stream = folder.OpenRead(file.Path);
+        await using var stream = await folder.OpenReadAsync(file.Path, cancellationToken);
         using var text = new StreamReader(stream, layout.ReadEncoding, detectEncodingFromByteOrderMarks: true);
         for (var i = 1; i < line; i++)
             if (await text.ReadLineAsync(cancellationToken) is null) return null;
@@ -110,15 +116,16 @@ internal sealed partial class FileSource(LocalFolder folder, FileStreamOptions o
         return text.Peek() >= 0 ? rest + $"{Environment.NewLine}... (cut after {MaxRemainderChars} characters)" : rest;
     }
 
-    public Task OnCommittedAsync(string? cursor, CancellationToken cancellationToken)
+    public async Task OnCommittedAsync(string? cursor, CancellationToken cancellationToken)
     {
         var (file, record) = ParseCursor(cursor);
         if (file is not null && _fileOrder.TryGetValue(file, out var order) && (order, record).CompareTo(_committed) > 0) _committed = (order, record);
-        Finish();
-        return Task.CompletedTask;
+        await FinishAsync(cancellationToken);
     }
 
-    private void Finish()
+    public ValueTask DisposeAsync() => folder.DisposeAsync();
+
+    private async Task FinishAsync(CancellationToken cancellationToken)
     {
         foreach (var done in _finished.Where(f => f.End.CompareTo(_committed) <= 0).ToList())
         {
@@ -126,23 +133,20 @@ internal sealed partial class FileSource(LocalFolder folder, FileStreamOptions o
             switch (options.AfterRead)
             {
                 case AfterRead.Archive:
-                    folder.MoveTo(done.File.Path, options.ArchiveFolder);
+                    await folder.MoveToAsync(done.File.Path, options.ArchiveFolder, cancellationToken);
                     break;
                 case AfterRead.Delete:
-                    folder.Delete(done.File.Path);
+                    await folder.DeleteAsync(done.File.Path, cancellationToken);
                     break;
             }
             if (options.DoneFile is not null && options.AfterRead != AfterRead.Keep)
-            {
-                var marker = Path.Combine(_folder, DoneName(done.File.Name));
-                if (folder.Exists(marker)) folder.Delete(marker);
-            }
+                await folder.DeleteAsync(FileNames.Combine(_folder, DoneName(done.File.Name)), cancellationToken);
         }
     }
 
-    private bool Ready(FileEntry file)
+    private bool Ready(FileEntry file, HashSet<string>? names)
     {
-        if (options.DoneFile is not null) return folder.Exists(Path.Combine(_folder, DoneName(file.Name)));
+        if (names is not null) return names.Contains(DoneName(file.Name));
         return DateTimeOffset.UtcNow - file.Modified >= options.MinimumAge;
     }
 
@@ -150,9 +154,8 @@ internal sealed partial class FileSource(LocalFolder folder, FileStreamOptions o
 
     private async Task MoveToErrorAsync(FileEntry file, string reason, CancellationToken cancellationToken)
     {
-        var moved = folder.MoveTo(file.Path, options.ErrorFolder);
-        var reasonFile = Path.GetRelativePath(folder.Root, moved) + ".error.txt";
-        await folder.WriteTextAsync(reasonFile, reason + Environment.NewLine, cancellationToken);
+        var moved = await folder.MoveToAsync(file.Path, options.ErrorFolder, cancellationToken);
+        await folder.WriteTextAsync(moved + ".error.txt", reason + Environment.NewLine, cancellationToken);
     }
 
     private static (string? File, int After) ParseCursor(string? cursor)

@@ -5,15 +5,32 @@ using SyncEngine.Core.Model;
 namespace SyncEngine.Connectors.Files;
 
 /// <summary>
-/// Writes one file per record (name from its fields) or one per batch, each atomically. With a mapping every record is mapped
-/// and checked first: one that cannot be mapped, or whose value the file cannot hold, fails alone and the others are written.
+/// Writes one file per record (name from its fields), one per batch, or one per run (see <see cref="RunFile"/>), each atomically.
+/// With a mapping every record is mapped and checked first: one that cannot be mapped, or whose value the file cannot hold,
+/// fails alone and the others are written. A batch counts as written only once its file, or its staged part, is on the store.
 /// </summary>
-internal sealed class FileTarget(LocalFolder folder, FileStreamOptions options, FileLayout layout, FileNameTemplate template, StreamContext context) : IRecordTarget
+internal sealed class FileTarget : IRecordTarget, ICompletableTarget, IAsyncDisposable
 {
+    private readonly IFileStore _folder;
+    private readonly FileStreamOptions _options;
+    private readonly FileLayout _layout;
+    private readonly FileNameTemplate _template;
     private readonly DateTimeOffset _runTime = DateTimeOffset.Now;
-    private readonly RecordFormat? _format = layout.Mapping is null ? null : layout.CreateFormat();
-    private readonly MappingContext _mappingContext = MappingContext.For(context);
+    private readonly RecordFormat? _format;
+    private readonly MappingContext _mappingContext;
+    private readonly RunFile? _runFile;
     private int _batch;
+
+    public FileTarget(IFileStore folder, FileStreamOptions options, FileLayout layout, FileNameTemplate template, StreamContext context)
+    {
+        _folder = folder;
+        _options = options;
+        _layout = layout;
+        _template = template;
+        _format = layout.Mapping is null ? null : layout.CreateFormat();
+        _mappingContext = MappingContext.For(context);
+        if (template.PerRun) _runFile = new RunFile(folder, options.Folder ?? string.Empty, context.Flow, _runTime);
+    }
 
     public async Task<WriteResult> WriteAsync(IReadOnlyList<WriteItem> batch, CancellationToken cancellationToken)
     {
@@ -29,7 +46,7 @@ internal sealed class FileTarget(LocalFolder folder, FileStreamOptions options, 
             }
             try
             {
-                var row = await layout.Mapping!.ToRowAsync(item.Record, _mappingContext, cancellationToken);
+                var row = await _layout.Mapping!.ToRowAsync(item.Record, _mappingContext, cancellationToken);
                 ready.Add((item, _format.Prepare(row)));
             }
             catch (RecordException ex)
@@ -38,32 +55,52 @@ internal sealed class FileTarget(LocalFolder folder, FileStreamOptions options, 
             }
         }
 
-        if (template.PerRecord)
+        if (_template.PerRecord)
         {
             foreach (var (item, row) in ready)
             {
-                var name = Path.Combine(options.Folder ?? string.Empty, template.Render(item.Record, _runTime, _batch));
+                var name = FileNames.Combine(_options.Folder ?? string.Empty, _template.Render(item.Record, _runTime, _batch));
                 await WriteFileAsync(name, [item.Record], row is null ? [] : [row], single: true, cancellationToken);
                 outcomes.Add(RecordOutcome.Written(item.Key, name));
             }
             return new WriteResult(outcomes);
         }
         if (ready.Count == 0) return new WriteResult(outcomes);
-        var file = Path.Combine(options.Folder ?? string.Empty, template.Render(null, _runTime, _batch));
-        await WriteFileAsync(file, ready.Select(r => r.Item.Record).ToList(), ready.Where(r => r.Row is not null).Select(r => r.Row!).ToList(), single: false, cancellationToken);
+        if (_runFile is not null)
+        {
+            if (_format is null) await _runFile.AddRecordsAsync(_batch, ready.Select(r => r.Item.Record).ToList(), cancellationToken);
+            else await _runFile.AddRowsAsync(_batch, ready.Select(r => r.Row!).ToList(), cancellationToken);
+        }
+        else
+        {
+            var file = FileNames.Combine(_options.Folder ?? string.Empty, _template.Render(null, _runTime, _batch));
+            await WriteFileAsync(file, ready.Select(r => r.Item.Record).ToList(), ready.Where(r => r.Row is not null).Select(r => r.Row!).ToList(), single: false, cancellationToken);
+        }
         outcomes.AddRange(ready.Select(r => RecordOutcome.Written(r.Item.Key)));
         return new WriteResult(outcomes);
     }
 
+    /// <summary>One file per run: publishes what the run's batches (and any a killed earlier run left) staged; no records, no file.</summary>
+    public async Task CompleteAsync(CancellationToken cancellationToken)
+    {
+        if (_runFile is null) return;
+        var file = FileNames.Combine(_options.Folder ?? string.Empty, _template.Render(null, _runTime, _batch));
+        await _runFile.PublishAsync(file, DoneFileFor(file), (stream, parts, ct) => _format is null
+            ? JsonRecordFormat.WriteAsync(stream, _runFile.ReadRecordsAsync(parts, ct), single: false, _layout.WriteEncoding, ct)
+            : _format.WriteAsync(stream, _runFile.ReadRowsAsync(parts, ct), single: false, ct), cancellationToken);
+    }
+
+    public ValueTask DisposeAsync() => _folder.DisposeAsync();
+
     private async Task WriteFileAsync(string name, IReadOnlyList<Entity> records, IReadOnlyList<MappedRow> rows, bool single, CancellationToken cancellationToken)
     {
-        await folder.WriteAtomicAsync(name, (stream, ct) => _format is null
-            ? JsonRecordFormat.WriteAsync(stream, records, single, layout.WriteEncoding, ct)
-            : _format.WriteAsync(stream, rows, single, ct), cancellationToken);
-        if (options.DoneFile is not null)
-        {
-            var marker = Path.Combine(Path.GetDirectoryName(name) ?? string.Empty, options.DoneFile.Replace("{File}", Path.GetFileName(name), StringComparison.OrdinalIgnoreCase));
-            await folder.WriteTextAsync(marker, string.Empty, cancellationToken);
-        }
+        await _folder.WriteAtomicAsync(name, (stream, ct) => _format is null
+            ? JsonRecordFormat.WriteAsync(stream, records.ToAsyncEnumerable(), single, _layout.WriteEncoding, ct)
+            : _format.WriteAsync(stream, rows.ToAsyncEnumerable(), single, ct), cancellationToken);
+        if (DoneFileFor(name) is { } marker) await _folder.WriteTextAsync(marker, string.Empty, cancellationToken);
     }
+
+    private string? DoneFileFor(string name) => _options.DoneFile is null
+        ? null
+        : FileNames.Combine(FileNames.ParentOf(name), _options.DoneFile.Replace("{File}", FileNames.NameOf(name), StringComparison.OrdinalIgnoreCase));
 }

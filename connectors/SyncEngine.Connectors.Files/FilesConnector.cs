@@ -11,7 +11,7 @@ namespace SyncEngine.Connectors.Files;
 
 public static class FilesServiceCollectionExtensions
 {
-    /// <summary>Connections of <c>"Type": "Files"</c>: records as files in a folder.</summary>
+    /// <summary>Connections of <c>"Type": "Files"</c>: records as files in a folder, local or on an FTP, FTPS or SFTP server.</summary>
     public static IServiceCollection AddFilesConnector(this IServiceCollection services) => services.AddConnector<FilesConnectorFactory>();
 }
 
@@ -32,7 +32,8 @@ public sealed class FilesConnectorFactory : IConnectorFactory
             throw new ConfigurationException(key, ex.Message);
         }
         var errors = new List<ConfigError>();
-        if (string.IsNullOrWhiteSpace(options.Location)) errors.Add(new ConfigError(key + ":Location", "missing: the folder the files are in"));
+        var logger = connection.Services.GetService<ILoggerFactory>()?.CreateLogger<FilesConnector>() ?? NullLogger<FilesConnector>.Instance;
+        var openStore = FileLocation.Resolve(connection, options, logger, errors);
         if (options.Streams.Count == 0) errors.Add(new ConfigError(key + ":Streams", "missing: name at least one stream"));
         var streams = new List<ConfiguredStream>();
         foreach (var (name, stream) in options.Streams)
@@ -49,9 +50,8 @@ public sealed class FilesConnectorFactory : IConnectorFactory
             var mapping = string.IsNullOrWhiteSpace(stream.Mapping) ? null : connection.ResolvePath(stream.Mapping);
             streams.Add(new ConfiguredStream(new StreamInfo(name, type, StreamAccess.ReadWrite), stream, streamKey, mapping));
         }
-        if (errors.Count > 0) throw new ConfigurationException(errors);
-        var logger = connection.Services.GetService<ILoggerFactory>()?.CreateLogger<FilesConnector>() ?? NullLogger<FilesConnector>.Instance;
-        return new FilesConnector(connection.Name, new LocalFolder(connection.ResolvePath(options.Location!)), streams, logger);
+        if (errors.Count > 0 || openStore is null) throw new ConfigurationException(errors);
+        return new FilesConnector(connection.Name, openStore, streams, logger);
     }
 }
 
@@ -62,14 +62,14 @@ internal sealed record ConfiguredStream(StreamInfo Info, FileStreamOptions Optio
 
 public sealed class FilesConnector : IConnector, IStreamValidator
 {
-    private readonly LocalFolder _folder;
+    private readonly Func<IFileStore> _openStore;
     private readonly IReadOnlyList<ConfiguredStream> _streams;
     private readonly ILogger _logger;
 
-    internal FilesConnector(string name, LocalFolder folder, IReadOnlyList<ConfiguredStream> streams, ILogger logger)
+    internal FilesConnector(string name, Func<IFileStore> openStore, IReadOnlyList<ConfiguredStream> streams, ILogger logger)
     {
         Name = name;
-        _folder = folder;
+        _openStore = openStore;
         _streams = streams;
         _logger = logger;
         Streams = streams.Select(s => s.Info).ToList();
@@ -82,7 +82,9 @@ public sealed class FilesConnector : IConnector, IStreamValidator
     public IRecordSource OpenSource(StreamContext context)
     {
         var stream = Find(context);
-        return new FileSource(_folder, stream.Options, Open(stream, context, StreamAccess.Read), context, _logger);
+        var layout = Open(stream, context, StreamAccess.Read);
+        // A store per run: a remote connection lives as long as the run, and the source closes it.
+        return new FileSource(_openStore(), stream.Options, layout, context, _logger);
     }
 
     public IRecordTarget OpenTarget(StreamContext context)
@@ -91,7 +93,7 @@ public sealed class FilesConnector : IConnector, IStreamValidator
         var layout = Open(stream, context, StreamAccess.Write);
         if (string.IsNullOrWhiteSpace(stream.Options.FileName))
             throw new ConfigurationException(stream.Key + ":FileName", "missing: the name of the files to write");
-        return new FileTarget(_folder, stream.Options, layout, new FileNameTemplate(stream.Options.FileName), context);
+        return new FileTarget(_openStore(), stream.Options, layout, new FileNameTemplate(stream.Options.FileName), context);
     }
 
     /// <summary>Checks the stream's mapping, format settings and record layout for <c>validate</c> and at start.</summary>
@@ -117,7 +119,7 @@ public sealed class FilesConnector : IConnector, IStreamValidator
         }
         FileLayout.Resolve(stream.Options, mapping, stream.Info.Name, stream.Key, context.RecordType, errors);
         if (access == StreamAccess.Write && string.IsNullOrWhiteSpace(stream.Options.FileName))
-            errors.Add(new ConfigError(stream.Key + ":FileName", "missing: the name of the files to write, e.g. order-{Id}.csv (one per record) or stock-{RunTime:yyyyMMdd-HHmmss}-{Batch}.csv (one per batch)"));
+            errors.Add(new ConfigError(stream.Key + ":FileName", "missing: the name of the files to write, e.g. order-{Id}.csv (one per record), stock-{RunTime:yyyyMMdd-HHmmss}-{Batch}.csv (one per batch) or stock-{RunTime:yyyyMMdd-HHmmss}.csv (one per run)"));
         return errors;
     }
 

@@ -1,10 +1,51 @@
 namespace SyncEngine.Connectors.Files;
 
-/// <summary>A <c>"Type": "Files"</c> connection: a folder and the streams kept in it.</summary>
+/// <summary>A <c>"Type": "Files"</c> connection: a folder, local or on an FTP, FTPS or SFTP server, and the streams kept in it.</summary>
 public sealed class FilesOptions
 {
-    /// <summary>The folder, relative to the configuration's folder or absolute.</summary>
+    /// <summary>
+    /// Where the files are: a local folder (<c>data/out</c>, relative to the configuration's folder, or absolute, or
+    /// <c>file:///srv/edi</c>), or a folder on a server: <c>ftp://host:21/edi</c>, <c>ftps://host:21/edi</c> (explicit TLS),
+    /// <c>sftp://host:22/edi</c>. A server path is relative to the folder the login starts in; <c>sftp://host//srv/edi</c> (two
+    /// slashes) is absolute. A user may be given in the URI (<c>sftp://edi@host</c>), a password never: see <see cref="Password"/>.
+    /// </summary>
     public string? Location { get; set; }
+
+    /// <summary>The login of an ftp, ftps or sftp location (or give it in the URI).</summary>
+    public string? User { get; set; }
+
+    /// <summary>
+    /// The password of an ftp or ftps location (or of an sftp login without a key). Better kept out of appsettings.json: set the
+    /// environment variable <c>SyncEngine__Connections__{name}__Password</c>, or use <see cref="PasswordFile"/>.
+    /// </summary>
+    public string? Password { get; set; }
+
+    /// <summary>A file holding the password (its first line; a trailing line break is ignored), relative to the configuration's folder.</summary>
+    public string? PasswordFile { get; set; }
+
+    /// <summary>sftp: the private key to log in with, in OpenSSH or PEM format, relative to the configuration's folder.</summary>
+    public string? PrivateKeyFile { get; set; }
+
+    /// <summary>sftp: the passphrase of <see cref="PrivateKeyFile"/>, when it has one.</summary>
+    public string? PrivateKeyPassphrase { get; set; }
+
+    /// <summary>
+    /// sftp, required: the server's host key fingerprint, <c>SHA256:...</c> as <c>ssh-keyscan -p PORT host | ssh-keygen -lf - -E sha256</c>
+    /// prints it. A server presenting another key is refused.
+    /// </summary>
+    public string? HostKey { get; set; }
+
+    /// <summary>
+    /// ftps: the SHA-256 fingerprint (hex, colons allowed) of the server's certificate. Without it the certificate must be valid
+    /// for the host and trusted by the system; with it exactly this certificate is accepted (for self-signed ones).
+    /// </summary>
+    public string? CertificateSha256 { get; set; }
+
+    /// <summary>ftp, ftps, sftp: connecting and every single read or write give up after this long (default 30 s).</summary>
+    public TimeSpan? Timeout { get; set; }
+
+    /// <summary>ftp, ftps, sftp: how often an operation is tried again after a network fault, with growing pauses (default 3).</summary>
+    public int? Retries { get; set; }
 
     public Dictionary<string, FileStreamOptions> Streams { get; set; } = new(StringComparer.OrdinalIgnoreCase);
 }
@@ -49,7 +90,10 @@ public sealed class FileStreamOptions
 
     /// <summary>
     /// Name of a written file. With a record field such as <c>order-{Id}.json</c> every record gets its own file and a rerun
-    /// overwrites it; otherwise one file per batch, e.g. <c>stock-{RunTime:yyyyMMdd-HHmmss}-{Batch}.json</c>.
+    /// overwrites it; with <c>{Batch}</c> one file per batch, e.g. <c>stock-{RunTime:yyyyMMdd-HHmmss}-{Batch}.json</c>; with
+    /// neither one file per run, e.g. <c>stock-{RunTime:yyyyMMdd-HHmmss}.csv</c>: batches are staged in
+    /// <c>.syncengine-parts/{flow}/</c> beside the file and published as one file when the run ends. A run that wrote no
+    /// records writes no file.
     /// </summary>
     public string? FileName { get; set; }
 

@@ -21,10 +21,10 @@ internal sealed class FixedWidthFormat(FileLayout layout) : RecordFormat(layout)
         return Pad(text, width);
     }
 
-    public override async Task WriteAsync(Stream stream, IReadOnlyList<MappedRow> rows, bool single, CancellationToken cancellationToken)
+    public override async Task WriteAsync(Stream stream, IAsyncEnumerable<MappedRow> rows, bool single, CancellationToken cancellationToken)
     {
         await using var writer = new StreamWriter(stream, Layout.WriteEncoding, 64 * 1024, leaveOpen: true) { NewLine = Layout.NewLine };
-        foreach (var row in rows)
+        await foreach (var row in rows.WithCancellation(cancellationToken))
         {
             await writer.WriteLineAsync(Line(Layout.Record, row).AsMemory(), cancellationToken);
             foreach (var child in Layout.Children)

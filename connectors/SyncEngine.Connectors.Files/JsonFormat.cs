@@ -22,12 +22,12 @@ internal sealed class JsonFormat(FileLayout layout) : RecordFormat(layout)
         _ => EncodableText(field, value),
     };
 
-    public override async Task WriteAsync(Stream stream, IReadOnlyList<MappedRow> rows, bool single, CancellationToken cancellationToken)
+    public override async Task WriteAsync(Stream stream, IAsyncEnumerable<MappedRow> rows, bool single, CancellationToken cancellationToken)
     {
         await using var text = new StreamWriter(stream, Layout.WriteEncoding, 64 * 1024, leaveOpen: true) { NewLine = Layout.NewLine };
         if (Layout.Ndjson)
         {
-            foreach (var row in rows)
+            await foreach (var row in rows.WithCancellation(cancellationToken))
             {
                 await WriteAsync(text, Formatting.None, json => WriteRowAsync(json, row, Layout.Children, cancellationToken), cancellationToken);
                 await text.WriteAsync(Layout.NewLine.AsMemory(), cancellationToken);
@@ -40,11 +40,15 @@ internal sealed class JsonFormat(FileLayout layout) : RecordFormat(layout)
             {
                 if (single)
                 {
-                    await WriteRowAsync(json, rows[0], Layout.Children, cancellationToken);
+                    await foreach (var row in rows.WithCancellation(cancellationToken))
+                    {
+                        await WriteRowAsync(json, row, Layout.Children, cancellationToken);
+                        return;
+                    }
                     return;
                 }
                 await json.WriteStartArrayAsync(cancellationToken);
-                foreach (var row in rows) await WriteRowAsync(json, row, Layout.Children, cancellationToken);
+                await foreach (var row in rows.WithCancellation(cancellationToken)) await WriteRowAsync(json, row, Layout.Children, cancellationToken);
                 await json.WriteEndArrayAsync(cancellationToken);
             }, cancellationToken);
             await text.WriteAsync(Layout.NewLine.AsMemory(), cancellationToken);

@@ -15,19 +15,28 @@ internal static class JsonRecordFormat
 
     public static IRecordReader OpenReader(TextReader text, Type type, string fileName) => new Reader(new JsonTokenReader(text), type, fileName);
 
-    public static async Task WriteAsync(Stream stream, IReadOnlyList<Entity> records, bool single, Encoding encoding, CancellationToken cancellationToken)
+    public static async Task WriteAsync(Stream stream, IAsyncEnumerable<Entity> records, bool single, Encoding encoding, CancellationToken cancellationToken)
     {
         var utf8 = encoding.CodePage == Encoding.UTF8.CodePage;
         if (encoding.GetPreamble() is { Length: > 0 } preamble) await stream.WriteAsync(preamble, cancellationToken);
         var options = utf8 ? Indented : IndentedAscii;
         if (single)
         {
-            await JsonSerializer.SerializeAsync(stream, records[0], records[0].GetType(), options, cancellationToken);
+            await foreach (var record in records.WithCancellation(cancellationToken))
+            {
+                await JsonSerializer.SerializeAsync(stream, record, record.GetType(), options, cancellationToken);
+                return;
+            }
             return;
         }
         await using var writer = new Utf8JsonWriter(stream, new JsonWriterOptions { Indented = true, Encoder = options.Encoder });
         writer.WriteStartArray();
-        foreach (var record in records) JsonSerializer.Serialize(writer, record, record.GetType(), CanonicalJson.Options);
+        await foreach (var record in records.WithCancellation(cancellationToken))
+        {
+            JsonSerializer.Serialize(writer, record, record.GetType(), CanonicalJson.Options);
+            // A run's file is streamed out, not built in memory.
+            if (writer.BytesPending > 64 * 1024) await writer.FlushAsync(cancellationToken);
+        }
         writer.WriteEndArray();
         await writer.FlushAsync(cancellationToken);
     }

@@ -1,33 +1,37 @@
 namespace SyncEngine.Connectors.Files;
 
 /// <summary>A folder on a local or mounted disk.</summary>
-public sealed class LocalFolder(string root)
+public sealed class LocalFolder(string root) : IFileStore
 {
     public string Root { get; } = root;
 
-    public IReadOnlyList<FileEntry> List(string folder, string pattern)
+    public string Display => Root;
+
+    public Task<IReadOnlyList<FileEntry>> ListAsync(string folder, string pattern, CancellationToken cancellationToken)
     {
-        var path = Path.Combine(Root, folder);
-        if (!Directory.Exists(path)) return [];
-        return new DirectoryInfo(path).EnumerateFiles(pattern, SearchOption.TopDirectoryOnly)
-            .Where(f => !f.Name.StartsWith(TempPrefix, StringComparison.Ordinal))
-            .Select(f => new FileEntry(Path.Combine(folder, f.Name), f.Name, f.Length, new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero)))
+        var path = Full(folder);
+        if (!Directory.Exists(path)) return Task.FromResult<IReadOnlyList<FileEntry>>([]);
+        IReadOnlyList<FileEntry> files = new DirectoryInfo(path).EnumerateFiles(pattern, SearchOption.TopDirectoryOnly)
+            .Where(f => !f.Name.StartsWith(FileNames.TempPrefix, StringComparison.Ordinal))
+            .Select(f => new FileEntry(FileNames.Combine(folder, f.Name), f.Name, f.Length, new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero)))
             .OrderBy(f => f.Modified).ThenBy(f => f.Name, StringComparer.Ordinal)
             .ToList();
+        return Task.FromResult(files);
     }
 
-    public bool Exists(string relative) => File.Exists(Path.Combine(Root, relative));
+    public async Task<IReadOnlyList<string>> ListNamesAsync(string folder, string pattern, CancellationToken cancellationToken) =>
+        (await ListAsync(folder, pattern, cancellationToken)).Select(f => f.Name).ToList();
 
-    public Stream OpenRead(string relative) =>
-        new FileStream(Path.Combine(Root, relative), FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan);
+    public Task<bool> ExistsAsync(string path, CancellationToken cancellationToken) => Task.FromResult(File.Exists(Full(path)));
 
-    /// <summary>Writes under a temporary name and renames, so a reader never sees half a file.</summary>
-    public async Task WriteAtomicAsync(string relative, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
+    public Task<Stream> OpenReadAsync(string path, CancellationToken cancellationToken) =>
+        Task.FromResult<Stream>(new FileStream(Full(path), FileMode.Open, FileAccess.Read, FileShare.Read, 64 * 1024, FileOptions.Asynchronous | FileOptions.SequentialScan));
+
+    public async Task WriteAtomicAsync(string path, Func<Stream, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
-        var target = Path.Combine(Root, relative);
-        var directory = Path.GetDirectoryName(target)!;
-        Directory.CreateDirectory(directory);
-        var temp = Path.Combine(directory, TempPrefix + Path.GetFileName(target) + "." + Guid.NewGuid().ToString("N")[..8]);
+        var target = Full(path);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        var temp = Full(FileNames.TempNameFor(path));
         try
         {
             await using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 64 * 1024, FileOptions.Asynchronous))
@@ -45,26 +49,38 @@ public sealed class LocalFolder(string root)
         }
     }
 
-    /// <summary>Moves a file into a sibling folder, keeping an older file of the same name by suffixing the new one.</summary>
-    public string MoveTo(string relative, string folder)
+    public Task RenameAsync(string path, string newPath, CancellationToken cancellationToken)
     {
-        var source = Path.Combine(Root, relative);
-        var directory = Path.Combine(Path.GetDirectoryName(source)!, folder);
-        Directory.CreateDirectory(directory);
-        var target = Path.Combine(directory, Path.GetFileName(source));
-        if (File.Exists(target))
-            target = Path.Combine(directory, $"{Path.GetFileNameWithoutExtension(source)}.{DateTime.UtcNow:yyyyMMddHHmmssfff}{Path.GetExtension(source)}");
-        File.Move(source, target);
-        return target;
+        var target = Full(newPath);
+        Directory.CreateDirectory(Path.GetDirectoryName(target)!);
+        File.Move(Full(path), target, overwrite: true);
+        return Task.CompletedTask;
     }
 
-    public void Delete(string relative) => File.Delete(Path.Combine(Root, relative));
+    public Task<string> MoveToAsync(string path, string folder, CancellationToken cancellationToken)
+    {
+        var targetFolder = FileNames.Combine(FileNames.ParentOf(path), folder);
+        Directory.CreateDirectory(Full(targetFolder));
+        var target = FileNames.Combine(targetFolder, FileNames.NameOf(path));
+        if (File.Exists(Full(target))) target = FileNames.Combine(targetFolder, FileNames.Suffixed(FileNames.NameOf(path), DateTime.UtcNow));
+        File.Move(Full(path), Full(target));
+        return Task.FromResult(target);
+    }
 
-    public Task WriteTextAsync(string relative, string text, CancellationToken cancellationToken) =>
-        WriteAtomicAsync(relative, (s, ct) => s.WriteAsync(System.Text.Encoding.UTF8.GetBytes(text), ct).AsTask(), cancellationToken);
+    public Task DeleteAsync(string path, CancellationToken cancellationToken)
+    {
+        try
+        {
+            File.Delete(Full(path));
+        }
+        catch (DirectoryNotFoundException)
+        {
+            // Not there, nor its folder.
+        }
+        return Task.CompletedTask;
+    }
 
-    /// <summary>Files being written carry this prefix; they are never picked up.</summary>
-    public const string TempPrefix = ".syncengine-tmp-";
+    public ValueTask DisposeAsync() => ValueTask.CompletedTask;
+
+    private string Full(string relative) => Path.Combine(Root, relative.Replace('/', Path.DirectorySeparatorChar));
 }
-
-public sealed record FileEntry(string Path, string Name, long Length, DateTimeOffset Modified);

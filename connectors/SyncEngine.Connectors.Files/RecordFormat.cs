@@ -18,8 +18,11 @@ internal abstract class RecordFormat(FileLayout layout)
     /// <summary>The record's values as the file holds them; throws a RecordException naming field and value, and writes nothing.</summary>
     public MappedRow Prepare(MappedRow row) => Prepare(row, Layout.Record, string.Empty);
 
-    /// <summary>Writes the prepared rows as one file: a record (<paramref name="single"/>) or a batch.</summary>
-    public abstract Task WriteAsync(Stream stream, IReadOnlyList<MappedRow> rows, bool single, CancellationToken cancellationToken);
+    /// <summary>
+    /// Writes the prepared rows as one file: a record (<paramref name="single"/>), a batch or a whole run. The rows are streamed,
+    /// so a run's file is never all in memory.
+    /// </summary>
+    public abstract Task WriteAsync(Stream stream, IAsyncEnumerable<MappedRow> rows, bool single, CancellationToken cancellationToken);
 
     public abstract IRowReader OpenReader(TextReader reader, string fileName);
 

@@ -29,7 +29,7 @@ internal sealed class XmlFormat(FileLayout layout) : RecordFormat(layout)
         return text;
     }
 
-    public override async Task WriteAsync(Stream stream, IReadOnlyList<MappedRow> rows, bool single, CancellationToken cancellationToken)
+    public override async Task WriteAsync(Stream stream, IAsyncEnumerable<MappedRow> rows, bool single, CancellationToken cancellationToken)
     {
         var settings = new XmlWriterSettings
         {
@@ -46,7 +46,7 @@ internal sealed class XmlFormat(FileLayout layout) : RecordFormat(layout)
         {
             await xml.WriteStartDocumentAsync();
             await xml.WriteStartElementAsync(null, Layout.RootElement, Layout.Namespace);
-            foreach (var row in rows) await WriteRowAsync(xml, Layout.RecordElement, row, Layout.Children);
+            await foreach (var row in rows.WithCancellation(cancellationToken)) await WriteRowAsync(xml, Layout.RecordElement, row, Layout.Children);
             await xml.WriteEndElementAsync();
             await xml.WriteEndDocumentAsync();
             await xml.FlushAsync();

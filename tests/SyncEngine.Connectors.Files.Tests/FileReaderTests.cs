@@ -11,7 +11,7 @@ public sealed class FileReaderTests : IAsyncDisposable
 
     static FileReaderTests() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
 
-    private static string Mapping(string direction, string file) => direction == "write"
+    internal static string Mapping(string direction, string file) => direction == "write"
         ? $$"""
             {
               "record": "Order",
@@ -42,7 +42,7 @@ public sealed class FileReaderTests : IAsyncDisposable
             }
             """;
 
-    private const string FixedWidth = """
+    internal const string FixedWidth = """
         {
           "format": "txt",
           "recordTypes": { "header": "K", "positionen": "P" },

@@ -26,6 +26,7 @@ internal sealed class FilesEngine : IAsyncDisposable
         ["SyncEngine:Connections:shop:Streams:orders:RecordType"] = "Order",
         ["SyncEngine:Connections:shop:Streams:orders:MinimumAge"] = "00:00:00",
     };
+    private readonly List<Action<IServiceCollection>> _extraServices = [];
     private ServiceProvider? _services;
 
     static FilesEngine() => Encoding.RegisterProvider(CodePagesEncodingProvider.Instance);
@@ -43,6 +44,28 @@ internal sealed class FilesEngine : IAsyncDisposable
         _settings[$"SyncEngine:Connections:{name}:Location"] = location;
         _settings[$"SyncEngine:Connections:{name}:Streams:{streamName}:RecordType"] = recordType;
         foreach (var (key, value) in stream) _settings[$"SyncEngine:Connections:{name}:Streams:{streamName}:{key}"] = value;
+        return this;
+    }
+
+    /// <summary>Adds a connection with its own settings (Location, User, Password, HostKey, ...) and one stream.</summary>
+    public FilesEngine Connection(string name, IDictionary<string, string?> connection, IDictionary<string, string?> stream, string streamName = "orders", string recordType = "Order")
+    {
+        Connection(name, connection["Location"]!, stream, streamName, recordType);
+        foreach (var (key, value) in connection) _settings[$"SyncEngine:Connections:{name}:{key}"] = value;
+        return this;
+    }
+
+    /// <summary>Sets one setting, e.g. <c>("SyncEngine:Connections:erp:Password", "...")</c>.</summary>
+    public FilesEngine Set(string key, string? value)
+    {
+        _settings[key] = value;
+        return this;
+    }
+
+    /// <summary>Registers services before the engine is built, e.g. transfer hooks.</summary>
+    public FilesEngine Services(Action<IServiceCollection> register)
+    {
+        _extraServices.Add(register);
         return this;
     }
 
@@ -84,6 +107,24 @@ internal sealed class FilesEngine : IAsyncDisposable
         return await services.GetRequiredService<FlowRunner>().RunAsync(flow, new RunOptions(), CancellationToken.None);
     }
 
+    /// <summary>A stream context for opening a connection's source or target directly, as the runner would for <paramref name="flow"/>.</summary>
+    public static StreamContext Context(string flow, string stream = "orders", Type? recordType = null) => new()
+    {
+        Flow = flow,
+        Stream = stream,
+        RecordType = recordType ?? typeof(Order),
+        Options = new ConfigurationBuilder().Build(),
+        Links = NoLinks.Instance,
+    };
+
+    private sealed class NoLinks : ILinkLookup
+    {
+        public static readonly NoLinks Instance = new();
+
+        public Task<string?> FindTargetIdAsync(string system, string entity, string externalId, string targetSystem, CancellationToken cancellationToken) =>
+            Task.FromResult<string?>(null);
+    }
+
     public Task<IReadOnlyList<DeadLetter>> DeadLettersAsync(string flow) => State.GetDeadLettersAsync(flow, null, CancellationToken.None);
 
     /// <summary>The connector of a connection, for reading its source directly.</summary>
@@ -97,6 +138,7 @@ internal sealed class FilesEngine : IAsyncDisposable
         services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
         services.AddSyncEngineCore(new ConfigurationBuilder().AddInMemoryCollection(_settings).Build(), new EngineEnvironment(Folder.Path, Folder["data"]));
         services.AddFilesConnector();
+        foreach (var register in _extraServices) register(services);
         services.AddSingleton<IStateStore>(new AdoStateStore(SqliteFactory.Instance.CreateDataSource($"Data Source={Folder["state.db"]}"), StateDialect.Sqlite));
         return _services = services.BuildServiceProvider();
     }

@@ -55,48 +55,60 @@ public sealed partial class FlowRunner(
             var cursor = runOptions.Full ? null : await state.GetCursorAsync(flow.Name, ct);
             var source = registry.GetConnector(flow.From.Connection).OpenSource(validator.ContextFor(flow, flow.From.Stream, from.RecordType, StreamAccess.Read, runOptions.Full));
             var target = registry.GetConnector(flow.To.Connection).OpenTarget(validator.ContextFor(flow, flow.To.Stream, to.RecordType, StreamAccess.Write, runOptions.Full));
+            var committed = 0;
             try
             {
-                await foreach (var batch in Batches(source.ReadAsync(cursor, ct), flow.BatchSize, runOptions.StopRequested, ct))
+                try
                 {
-                    var good = new List<SourceRecord>(batch.Count);
-                    var unreadable = new List<DeadLetter>();
-                    foreach (var record in batch)
+                    await foreach (var batch in Batches(source.ReadAsync(cursor, ct), flow.BatchSize, runOptions.StopRequested, ct))
                     {
-                        if (record.Record is null)
+                        var good = new List<SourceRecord>(batch.Count);
+                        var unreadable = new List<DeadLetter>();
+                        foreach (var record in batch)
                         {
-                            unreadable.Add(new DeadLetter
+                            if (record.Record is null)
                             {
-                                Flow = flow.Name, RecordKey = record.Key, Payload = record.Raw ?? string.Empty,
-                                Error = record.Error ?? "the source could not read this record",
-                            });
-                            LogDeadLettered(flow.Name, record.Key, record.Error ?? "unreadable");
+                                unreadable.Add(new DeadLetter
+                                {
+                                    Flow = flow.Name, RecordKey = record.Key, Payload = record.Raw ?? string.Empty,
+                                    Error = record.Error ?? "the source could not read this record",
+                                });
+                                LogDeadLettered(flow.Name, record.Key, record.Error ?? "unreadable");
+                            }
+                            else
+                            {
+                                good.Add(record);
+                            }
                         }
-                        else
+                        var batchCursor = batch.LastOrDefault(r => r.Cursor is not null)?.Cursor;
+                        var commit = await WriteAsync(run, flow, target, good.Select(r => (r.Key, r.Record!)).ToList(), skipUnchanged: !runOptions.Full, ct);
+                        commit = commit with
                         {
-                            good.Add(record);
+                            Cursor = batchCursor,
+                            Read = batch.Count,
+                            DeadLetters = [.. unreadable, .. commit.DeadLetters],
+                            DeadLettered = commit.DeadLettered + unreadable.Count,
+                        };
+                        await state.CommitBatchAsync(commit, ct);
+                        committed++;
+                        if (source is ICommitAwareSource aware) await aware.OnCommittedAsync(batchCursor, ct);
+                        run.Add(commit);
+                        _running[flow.Name] = run.Progress(flow.Name);
+                        runOptions.Progress?.Report(run.Progress(flow.Name));
+                        if (runOptions.StopRequested.IsCancellationRequested)
+                        {
+                            run.Stopped = true;
+                            break;
                         }
-                    }
-                    var batchCursor = batch.LastOrDefault(r => r.Cursor is not null)?.Cursor;
-                    var commit = await WriteAsync(run, flow, target, good.Select(r => (r.Key, r.Record!)).ToList(), skipUnchanged: !runOptions.Full, ct);
-                    commit = commit with
-                    {
-                        Cursor = batchCursor,
-                        Read = batch.Count,
-                        DeadLetters = [.. unreadable, .. commit.DeadLetters],
-                        DeadLettered = commit.DeadLettered + unreadable.Count,
-                    };
-                    await state.CommitBatchAsync(commit, ct);
-                    if (source is ICommitAwareSource aware) await aware.OnCommittedAsync(batchCursor, ct);
-                    run.Add(commit);
-                    _running[flow.Name] = run.Progress(flow.Name);
-                    runOptions.Progress?.Report(run.Progress(flow.Name));
-                    if (runOptions.StopRequested.IsCancellationRequested)
-                    {
-                        run.Stopped = true;
-                        break;
                     }
                 }
+                catch (Exception ex) when (committed > 0 && target is ICompletableTarget && !ct.IsCancellationRequested)
+                {
+                    // The run failed after batches were committed: what they wrote is published all the same.
+                    await CompleteQuietlyAsync(flow.Name, target, ex, ct);
+                    throw;
+                }
+                await CompleteAsync(flow.Name, target, ct);
             }
             finally
             {
@@ -128,15 +140,26 @@ public sealed partial class FlowRunner(
                 records.Add((letter.RecordKey, CanonicalJson.Deserialize(letter.Payload, type)));
             }
             var target = registry.GetConnector(flow.To.Connection).OpenTarget(validator.ContextFor(flow, flow.To.Stream, to.RecordType, StreamAccess.Write));
+            var committed = 0;
             try
             {
-                foreach (var chunk in records.Chunk(flow.BatchSize))
+                try
                 {
-                    var commit = await WriteAsync(run, flow, target, chunk, skipUnchanged: false, ct);
-                    commit = commit with { Read = chunk.Length };
-                    await state.CommitBatchAsync(commit, ct);
-                    run.Add(commit);
+                    foreach (var chunk in records.Chunk(flow.BatchSize))
+                    {
+                        var commit = await WriteAsync(run, flow, target, chunk, skipUnchanged: false, ct);
+                        commit = commit with { Read = chunk.Length };
+                        await state.CommitBatchAsync(commit, ct);
+                        committed++;
+                        run.Add(commit);
+                    }
                 }
+                catch (Exception ex) when (committed > 0 && target is ICompletableTarget && !ct.IsCancellationRequested)
+                {
+                    await CompleteQuietlyAsync(flow.Name, target, ex, ct);
+                    throw;
+                }
+                await CompleteAsync(flow.Name, target, ct);
             }
             finally
             {
@@ -366,6 +389,35 @@ public sealed partial class FlowRunner(
         }
     }
 
+    /// <summary>Lets a target finish the run's output (see <see cref="ICompletableTarget"/>); a failure fails the run.</summary>
+    private static async Task CompleteAsync(string flow, IRecordTarget target, CancellationToken ct)
+    {
+        if (target is not ICompletableTarget completable) return;
+        try
+        {
+            await completable.CompleteAsync(ct);
+        }
+        catch (Exception ex) when (!ct.IsCancellationRequested)
+        {
+            throw new InvalidOperationException(
+                $"Flow '{flow}': every batch was written and committed, but the target could not complete the run's output: {ex.Message}. " +
+                "What the batches wrote is kept and completed by the next run.", ex);
+        }
+    }
+
+    /// <summary>Completes the output of a run that failed after some batches were committed; the run's own error is the one reported.</summary>
+    private async Task CompleteQuietlyAsync(string flow, IRecordTarget target, Exception runError, CancellationToken ct)
+    {
+        try
+        {
+            await ((ICompletableTarget)target).CompleteAsync(ct);
+        }
+        catch (Exception ex)
+        {
+            LogCompleteFailed(ex, flow, runError.Message);
+        }
+    }
+
     private StreamInfo Stream(StreamAddress address) =>
         registry.GetConnector(address.Connection).Streams.First(s => string.Equals(s.Name, address.Stream, StringComparison.OrdinalIgnoreCase));
 
@@ -436,6 +488,9 @@ public sealed partial class FlowRunner(
 
     [LoggerMessage(Level = LogLevel.Error, Message = "Flow {Flow}: run {RunId} failed: {Reason}")]
     private partial void LogRunFailed(Exception exception, string flow, long runId, string? reason);
+
+    [LoggerMessage(Level = LogLevel.Error, Message = "Flow {Flow}: the run failed ({Reason}); the target could not complete the output of its committed batches either; the next run completes it")]
+    private partial void LogCompleteFailed(Exception exception, string flow, string reason);
 
     [LoggerMessage(Level = LogLevel.Warning, Message = "Flow {Flow}: record {RecordKey} dead-lettered: {Reason}")]
     private partial void LogDeadLettered(string flow, string recordKey, string reason);

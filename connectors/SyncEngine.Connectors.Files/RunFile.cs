@@ -1,0 +1,292 @@
+using System.Globalization;
+using System.Runtime.CompilerServices;
+using System.Text;
+using System.Text.Json;
+using SyncEngine.Core.Mapping;
+using SyncEngine.Core.Model;
+
+namespace SyncEngine.Connectors.Files;
+
+/// <summary>
+/// One file per run, built so that nothing committed is ever lost or published twice. Every batch is staged as a part file in
+/// a hidden folder beside the target, <c>.syncengine-parts/{flow}/{run time}-{batch}.part</c>, before the batch counts as
+/// written. When the run completes, all parts (those a killed earlier run left first) become the run's file:
+/// <list type="number">
+/// <item>the whole file is written, atomically, as <c>publish.staged</c> in the staging folder;</item>
+/// <item>a manifest names the final file, the staged file, the done file and the parts;</item>
+/// <item>the staged file is renamed to its final name, the done file written, then the parts and the manifest deleted.</item>
+/// </list>
+/// A run that finds a manifest finishes that publication first: if the staged file is still there it is renamed, otherwise
+/// the rename happened (the manifest is only written once the staged file is complete) and only the clean-up is left, even
+/// if the receiver has taken the final file away since. Parts are never published twice.
+/// </summary>
+internal sealed class RunFile(IFileStore store, string folder, string flow, DateTimeOffset runTime)
+{
+    /// <summary>The hidden staging folder in the target folder; a reader never lists it.</summary>
+    public const string StagingFolder = ".syncengine-parts";
+
+    private const string PartExtension = ".part";
+    private const string RowsHeader = "#syncengine-part 1 rows";
+    private const string RecordsHeader = "#syncengine-part 1 records";
+
+    private readonly string _staging = FileNames.Combine(folder, StagingFolder, SafeName(flow));
+    private readonly string _stamp = runTime.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfffffff'Z'", CultureInfo.InvariantCulture);
+    private bool _recovered;
+
+    private string ManifestPath => FileNames.Combine(_staging, "manifest.json");
+
+    private string StagedPath => FileNames.Combine(_staging, "publish.staged");
+
+    /// <summary>Stages a batch of mapped rows; once this returns they are durably on the store.</summary>
+    public async Task AddRowsAsync(int batch, IReadOnlyList<MappedRow> rows, CancellationToken cancellationToken)
+    {
+        await RecoverAsync(cancellationToken);
+        await store.WriteAtomicAsync(PartPath(batch), async (stream, ct) =>
+        {
+            await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 64 * 1024, leaveOpen: true) { NewLine = "\n" };
+            await writer.WriteLineAsync(RowsHeader);
+            foreach (var row in rows) await writer.WriteLineAsync(PartCodec.EncodeRow(row));
+        }, cancellationToken);
+    }
+
+    /// <summary>Stages a batch of canonical records (a stream without a mapping).</summary>
+    public async Task AddRecordsAsync(int batch, IReadOnlyList<Entity> records, CancellationToken cancellationToken)
+    {
+        await RecoverAsync(cancellationToken);
+        await store.WriteAtomicAsync(PartPath(batch), async (stream, ct) =>
+        {
+            await using var writer = new StreamWriter(stream, new UTF8Encoding(false), 64 * 1024, leaveOpen: true) { NewLine = "\n" };
+            await writer.WriteLineAsync(RecordsHeader);
+            foreach (var record in records) await writer.WriteLineAsync(RecordTypes.NameOf(record.GetType()) + "\t" + CanonicalJson.Serialize(record));
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Publishes every staged part as <paramref name="path"/>, written by <paramref name="write"/> from the parts' rows or records;
+    /// false when nothing was staged (then no file is written at all).
+    /// </summary>
+    public async Task<bool> PublishAsync(string path, string? doneFile, Func<Stream, IReadOnlyList<string>, CancellationToken, Task> write, CancellationToken cancellationToken)
+    {
+        await RecoverAsync(cancellationToken);
+        var parts = (await ScanAsync(cancellationToken)).Parts;
+        if (parts.Count == 0) return false;
+        await store.WriteAtomicAsync(StagedPath, (stream, ct) => write(stream, parts, ct), cancellationToken);
+        var manifest = new Manifest { File = path, Staged = StagedPath, DoneFile = doneFile, Parts = parts };
+        await store.WriteAtomicAsync(ManifestPath, (stream, ct) => JsonSerializer.SerializeAsync(stream, manifest, cancellationToken: ct), cancellationToken);
+        await FinishAsync(manifest, staged: true, cancellationToken);
+        return true;
+    }
+
+    /// <summary>The mapped rows of the parts, in order, streamed part by part.</summary>
+    public async IAsyncEnumerable<MappedRow> ReadRowsAsync(IReadOnlyList<string> parts, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var line in LinesAsync(parts, RowsHeader, cancellationToken)) yield return PartCodec.DecodeRow(line);
+    }
+
+    /// <summary>The canonical records of the parts, in order, streamed part by part.</summary>
+    public async IAsyncEnumerable<Entity> ReadRecordsAsync(IReadOnlyList<string> parts, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        await foreach (var line in LinesAsync(parts, RecordsHeader, cancellationToken))
+        {
+            var tab = line.IndexOf('\t');
+            var type = tab < 0 ? null : RecordTypes.Find(line[..tab]);
+            if (type is null) throw new InvalidDataException($"a staged record names no record type: '{line[..Math.Min(line.Length, 40)]}'");
+            yield return CanonicalJson.Deserialize(line[(tab + 1)..], type);
+        }
+    }
+
+    private async IAsyncEnumerable<string> LinesAsync(IReadOnlyList<string> parts, string header, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        foreach (var part in parts)
+        {
+            await using var stream = await store.OpenReadAsync(part, cancellationToken);
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            var first = await reader.ReadLineAsync(cancellationToken);
+            if (first != header)
+            {
+                throw new InvalidDataException(
+                    $"staged part '{part}' on {store.Display} starts with '{first}', not '{header}': it was staged with another mapping or version. " +
+                    "Move it away, and write its records again with a full run if they are needed.");
+            }
+            while (await reader.ReadLineAsync(cancellationToken) is { } line)
+            {
+                if (line.Length > 0) yield return line;
+            }
+        }
+    }
+
+    /// <summary>Finishes a publication a crash interrupted, once per run, before anything new is staged or published.</summary>
+    private async Task RecoverAsync(CancellationToken cancellationToken)
+    {
+        if (_recovered) return;
+        var scan = await ScanAsync(cancellationToken);
+        if (scan.Manifest)
+        {
+            Manifest manifest;
+            await using (var stream = await store.OpenReadAsync(ManifestPath, cancellationToken))
+            {
+                manifest = await JsonSerializer.DeserializeAsync<Manifest>(stream, cancellationToken: cancellationToken)
+                    ?? throw new InvalidDataException($"'{ManifestPath}' on {store.Display} is empty");
+            }
+            await FinishAsync(manifest, scan.Staged, cancellationToken);
+        }
+        else if (scan.Staged)
+        {
+            // A file staged by a run that stopped before its manifest: it is built again from the parts.
+            await store.DeleteAsync(StagedPath, cancellationToken);
+        }
+        _recovered = true;
+    }
+
+    /// <param name="staged">Whether the staged file is still there: then it is not yet renamed.</param>
+    private async Task FinishAsync(Manifest manifest, bool staged, CancellationToken cancellationToken)
+    {
+        if (staged) await store.RenameAsync(manifest.Staged, manifest.File, cancellationToken);
+        // After a crash the receiver may have taken the file already; a done file then marks nothing.
+        if (manifest.DoneFile is not null && (staged || await store.ExistsAsync(manifest.File, cancellationToken)))
+            await store.WriteTextAsync(manifest.DoneFile, string.Empty, cancellationToken);
+        foreach (var part in manifest.Parts) await store.DeleteAsync(part, cancellationToken);
+        await store.DeleteAsync(ManifestPath, cancellationToken);
+    }
+
+    /// <summary>What the staging folder holds, in one listing: a manifest, a staged file, and the parts in the order they are published.</summary>
+    private async Task<(bool Manifest, bool Staged, IReadOnlyList<string> Parts)> ScanAsync(CancellationToken cancellationToken)
+    {
+        IReadOnlyList<string> names;
+        try
+        {
+            names = await store.ListNamesAsync(_staging, "*", cancellationToken);
+        }
+        catch (FileStoreException ex) when (ex.NotFound)
+        {
+            names = [];
+        }
+        // Names start with the run time, then the batch: oldest run first, batches in order.
+        var parts = names.Where(n => n.EndsWith(PartExtension, StringComparison.Ordinal)).Order(StringComparer.Ordinal)
+            .Select(n => FileNames.Combine(_staging, n)).ToList();
+        return (names.Contains(FileNames.NameOf(ManifestPath)), names.Contains(FileNames.NameOf(StagedPath)), parts);
+    }
+
+    private string PartPath(int batch) => FileNames.Combine(_staging, $"{_stamp}-{batch.ToString("D6", CultureInfo.InvariantCulture)}{PartExtension}");
+
+    private static string SafeName(string text)
+    {
+        var builder = new StringBuilder(text.Length);
+        foreach (var c in text) builder.Append(char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_');
+        return builder.ToString();
+    }
+
+    private sealed class Manifest
+    {
+        public required string File { get; init; }
+        public required string Staged { get; init; }
+        public string? DoneFile { get; init; }
+        public required IReadOnlyList<string> Parts { get; init; }
+    }
+}
+
+/// <summary>
+/// Mapped rows as one JSON line each, typed so that a row read back writes exactly the bytes it would have written:
+/// text as a JSON string, yes/no as a JSON boolean, numbers as <c>["m", "12.50"]</c> (decimal), <c>["l", "7"]</c> (integer),
+/// <c>["u", ...]</c>, <c>["d", ...]</c>, <c>["f", ...]</c>; fields as name/value pairs in order, child rows by name.
+/// </summary>
+internal static class PartCodec
+{
+    public static string EncodeRow(MappedRow row)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var json = new Utf8JsonWriter(buffer))
+            Write(json, row);
+        return Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
+    public static MappedRow DecodeRow(string line)
+    {
+        using var document = JsonDocument.Parse(line);
+        return Read(document.RootElement);
+    }
+
+    private static void Write(Utf8JsonWriter json, MappedRow row)
+    {
+        json.WriteStartObject();
+        json.WriteStartArray("f");
+        foreach (var (name, value) in row.Fields)
+        {
+            json.WriteStartArray();
+            json.WriteStringValue(name);
+            WriteValue(json, value);
+            json.WriteEndArray();
+        }
+        json.WriteEndArray();
+        if (row.Children.Count > 0)
+        {
+            json.WriteStartObject("c");
+            foreach (var (name, children) in row.Children)
+            {
+                json.WriteStartArray(name);
+                foreach (var child in children) Write(json, child);
+                json.WriteEndArray();
+            }
+            json.WriteEndObject();
+        }
+        json.WriteEndObject();
+    }
+
+    private static void WriteValue(Utf8JsonWriter json, object? value)
+    {
+        switch (value)
+        {
+            case null:
+                json.WriteNullValue();
+                return;
+            case string text:
+                json.WriteStringValue(text);
+                return;
+            case bool flag:
+                json.WriteBooleanValue(flag);
+                return;
+        }
+        var (type, text2) = value switch
+        {
+            decimal d => ("m", d.ToString(CultureInfo.InvariantCulture)),
+            ulong u => ("u", u.ToString(CultureInfo.InvariantCulture)),
+            long or int or short or sbyte or byte or ushort or uint => ("l", Convert.ToInt64(value, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture)),
+            double d => ("d", d.ToString("R", CultureInfo.InvariantCulture)),
+            float f => ("f", f.ToString("R", CultureInfo.InvariantCulture)),
+            _ => throw new InvalidOperationException($"a value of type {value.GetType().Name} cannot be staged"),
+        };
+        json.WriteStartArray();
+        json.WriteStringValue(type);
+        json.WriteStringValue(text2);
+        json.WriteEndArray();
+    }
+
+    private static MappedRow Read(JsonElement element)
+    {
+        var fields = new List<KeyValuePair<string, object?>>();
+        foreach (var pair in element.GetProperty("f").EnumerateArray())
+            fields.Add(new(pair[0].GetString()!, ReadValue(pair[1])));
+        if (!element.TryGetProperty("c", out var children)) return new MappedRow(fields, MappedRow.NoChildren);
+        var rows = new Dictionary<string, IReadOnlyList<MappedRow>>(StringComparer.OrdinalIgnoreCase);
+        foreach (var child in children.EnumerateObject()) rows[child.Name] = child.Value.EnumerateArray().Select(Read).ToList();
+        return new MappedRow(fields, rows);
+    }
+
+    private static object? ReadValue(JsonElement value) => value.ValueKind switch
+    {
+        JsonValueKind.Null => null,
+        JsonValueKind.String => value.GetString(),
+        JsonValueKind.True => true,
+        JsonValueKind.False => false,
+        JsonValueKind.Array => value[0].GetString() switch
+        {
+            "m" => decimal.Parse(value[1].GetString()!, NumberStyles.Number | NumberStyles.AllowExponent, CultureInfo.InvariantCulture),
+            "u" => ulong.Parse(value[1].GetString()!, CultureInfo.InvariantCulture),
+            "l" => long.Parse(value[1].GetString()!, CultureInfo.InvariantCulture),
+            "d" => double.Parse(value[1].GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture),
+            "f" => float.Parse(value[1].GetString()!, NumberStyles.Float, CultureInfo.InvariantCulture),
+            var other => throw new InvalidDataException($"a staged value of unknown type '{other}'"),
+        },
+        _ => throw new InvalidDataException($"a staged value of kind {value.ValueKind}"),
+    };
+}
