@@ -75,7 +75,7 @@ public sealed class DatabaseValidationTests : IAsyncLifetime
         flows["SyncEngine:Flows:articles:From"] = "erp/articles";
         flows["SyncEngine:Flows:articles:To"] = "shop/products";
         flows["SyncEngine:Flows:articles:Mapping"] = "erp-articles.json";
-        var engine = Start(provider, _database.ConnectionString, _database.Schema, flows);
+        var engine = Start(provider, _database.ConnectionString, _database.Schema(), flows);
 
         var errors = engine.Validator.Validate();
 
@@ -101,7 +101,7 @@ public sealed class DatabaseValidationTests : IAsyncLifetime
         File.WriteAllText(_folder["erp-orders.json"], OrdersMapping
             .Replace("\"Referenz\": \"OrderNumber\",", string.Empty, StringComparison.Ordinal)
             .Replace("\"children\": { \"positionen\": { \"table\": \"KHKVKBelegePositionen\", \"parentKey\": { \"BelID\": \"BelID\" } } }", "\"children\": { }", StringComparison.Ordinal));
-        var engine = Start("Sqlite", _database.ConnectionString, _database.Schema, OrdersFlow("erp-orders.json"));
+        var engine = Start("Sqlite", _database.ConnectionString, _database.Schema(), OrdersFlow("erp-orders.json"));
 
         var errors = engine.Validator.Validate();
 
@@ -138,7 +138,7 @@ public sealed class DatabaseValidationTests : IAsyncLifetime
     {
         // A relative SQLite file is found beside the configuration.
         _database = await TestDatabase.CreateAsync("Sqlite", _folder);
-        var schema = _database.Schema;
+        var schema = _database.Schema();
         File.WriteAllText(_folder["erp-orders.json"], Orders.Mapping());
         var setupRan = (Engine e) => e.Logs.Messages.Where(m => m.Contains("setup script", StringComparison.Ordinal)).ToList();
 

@@ -30,7 +30,7 @@ public sealed class Engine : IAsyncDisposable
     public IStateStore State => _services.GetRequiredService<IStateStore>();
 
     public static Engine Start(TempDirectory folder, TestDatabase database, MemorySystem shop, IDictionary<string, string?> settings) =>
-        Start(folder, database.Provider, database.ConnectionString, database.Schema, shop, settings);
+        Start(folder, database.Provider, database.ConnectionString, database.Schema(), shop, settings);
 
     public static Engine Start(TempDirectory folder, string provider, string connectionString, string schema, MemorySystem shop, IDictionary<string, string?> settings)
     {

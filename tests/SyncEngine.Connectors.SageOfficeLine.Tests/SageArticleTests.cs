@@ -10,7 +10,7 @@ public sealed class SageArticleTests : IAsyncLifetime
     private readonly TempDirectory _folder = new();
     private readonly MemoryShops _shops = new();
     private SageEngine? _engine;
-    private SageDatabase? _database;
+    private TestDatabase? _database;
 
     [Theory]
     [InlineData("Sqlite")]
@@ -25,7 +25,7 @@ public sealed class SageArticleTests : IAsyncLifetime
             Ean = "5999100000302", Weight = 1.2m, Unit = "db", Active = true,
         });
         shop.Records.Add(new Product { Id = "RÉGI-1", Sku = "RÉGI-1", Name = "Kifutott termék", Active = false });
-        _database = await SageDatabase.CreateAsync(provider, _folder);
+        _database = await TestDatabase.CreateAsync(provider, _folder, "sage.db", midnightAsDay: true);
         _engine = SageEngine.Start(_folder, _shops, Config.Merge(
             Config.Shop("shop1"),
             Config.Sage("sage1", _database, "SR1", 500000, 599999),

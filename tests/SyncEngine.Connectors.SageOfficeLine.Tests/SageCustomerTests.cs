@@ -14,7 +14,7 @@ public sealed class SageCustomerTests : IAsyncLifetime
     private readonly TempDirectory _folder = new();
     private readonly MemoryShops _shops = new();
     private SageEngine? _engine;
-    private SageDatabase? _database;
+    private TestDatabase? _database;
 
     [Theory]
     [InlineData("Sqlite")]
@@ -27,7 +27,7 @@ public sealed class SageCustomerTests : IAsyncLifetime
         shop.Records.Add(Customer("90", "Fekete", "Zoltán", "zoltan.fekete@example.hu", "Rákóczi út 5.", "Miskolc"));
         shop.Records.Add(Customer("0", null, null, "RENDELES@kovacs-tarsa.hu", "Váci út 14.", "Budapest") with { IsGuest = true, Company = "Kovács és Társa Kft." });
         shop.Records.Add(Customer("91", "Fehér", "Ilona", "ilona@example.hu", "Fő tér 2.", "Győr") with { CustomerNumber = "100001", Company = "Kovács és Társa Kft." });
-        _database = await SageDatabase.CreateAsync(provider, _folder);
+        _database = await TestDatabase.CreateAsync(provider, _folder, "sage.db", midnightAsDay: true);
         _engine = SageEngine.Start(_folder, _shops, Config.Merge(
             Config.Shop("shop1"),
             Config.Sage("sage1", _database, "SR1", 500000, 599999),
@@ -52,7 +52,7 @@ public sealed class SageCustomerTests : IAsyncLifetime
     [InlineData("PostgreSql")]
     public async Task New_customers_take_the_next_numbers_of_a_prefixed_range_above_those_already_there(string provider)
     {
-        _database = await SageDatabase.CreateAsync(provider, _folder);
+        _database = await TestDatabase.CreateAsync(provider, _folder, "sage.db", midnightAsDay: true);
         var sage = Config.Sage("sage1", _database, "SR1", 500000, 599999, customersFrom: 1000, customersTo: 9999);
         sage["SyncEngine:Connections:sage1:CustomerNumbers:Prefix"] = "W";
         _engine = SageEngine.Start(_folder, _shops, Config.Merge(Config.Shop("shop1"), sage,

@@ -64,7 +64,7 @@ public static class Config
     public static Dictionary<string, string?> Shop(string name) => new() { [$"SyncEngine:Connections:{name}:Type"] = "Memory" };
 
     /// <summary>A Sage connection for one shop: its number range, customer numbers, warehouse and price list.</summary>
-    public static Dictionary<string, string?> Sage(string name, SageDatabase database, string shop, long from, long to, string warehouse = "BP", int priceList = 1,
+    public static Dictionary<string, string?> Sage(string name, TestDatabase database, string shop, long from, long to, string warehouse = "BP", int priceList = 1,
         long customersFrom = 200000, long customersTo = 299999)
     {
         var key = $"SyncEngine:Connections:{name}";

@@ -27,15 +27,15 @@ public sealed class SageOrderTests : IAsyncLifetime
     private readonly TempDirectory _folder = new();
     private readonly MemoryShops _shops = new();
     private readonly List<SageEngine> _engines = [];
-    private SageDatabase? _database;
+    private TestDatabase? _database;
 
-    private SageDatabase Database => _database!;
+    private TestDatabase Database => _database!;
 
     private MemorySystem Shop1 => _shops["shop1"];
 
     private async Task<SageEngine> StartAsync(string provider, int batchSize = 10, string state = "state.db", long from = 500000, long to = 599999)
     {
-        _database ??= await SageDatabase.CreateAsync(provider, _folder);
+        _database ??= await TestDatabase.CreateAsync(provider, _folder, "sage.db", midnightAsDay: true);
         var engine = SageEngine.Start(_folder, _shops, Config.Merge(
             Config.Shop("shop1"),
             Config.Sage("sage1", Database, "SR1", from, to),

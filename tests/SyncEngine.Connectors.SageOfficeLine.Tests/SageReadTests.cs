@@ -13,15 +13,15 @@ public sealed class SageReadTests : IAsyncLifetime
     private readonly TempDirectory _folder = new();
     private readonly MemoryShops _shops = new();
     private SageEngine? _engine;
-    private SageDatabase? _database;
+    private TestDatabase? _database;
 
-    private SageDatabase Database => _database!;
+    private TestDatabase Database => _database!;
 
     private MemorySystem Shop => _shops["shop1"];
 
     private async Task<SageEngine> StartAsync(string provider)
     {
-        _database = await SageDatabase.CreateAsync(provider, _folder);
+        _database = await TestDatabase.CreateAsync(provider, _folder, "sage.db", midnightAsDay: true);
         _engine = SageEngine.Start(_folder, _shops, Config.Merge(
             Config.Shop("shop1"),
             Config.Sage("sage1", _database, "SR1", 500000, 599999, warehouse: "BP", priceList: 1),

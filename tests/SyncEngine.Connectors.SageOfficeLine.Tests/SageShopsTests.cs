@@ -11,11 +11,11 @@ public sealed class SageShopsTests : IAsyncLifetime
     private readonly TempDirectory _folder = new();
     private readonly MemoryShops _shops = new();
     private SageEngine? _engine;
-    private SageDatabase? _database;
+    private TestDatabase? _database;
 
     private async Task<SageEngine> StartAsync(string provider)
     {
-        _database = await SageDatabase.CreateAsync(provider, _folder);
+        _database = await TestDatabase.CreateAsync(provider, _folder, "sage.db", midnightAsDay: true);
         _engine = SageEngine.Start(_folder, _shops, Config.Merge(
             Config.Shop("shop1"),
             Config.Shop("shop2"),

@@ -11,11 +11,11 @@ public sealed class SageValidationTests : IAsyncLifetime
     private readonly TempDirectory _folder = new();
     private readonly MemoryShops _shops = new();
     private readonly List<SageEngine> _engines = [];
-    private SageDatabase? _database;
+    private TestDatabase? _database;
 
     private async Task<IReadOnlyList<ConfigError>> ValidateAsync(string provider, params IDictionary<string, string?>[] settings)
     {
-        _database ??= await SageDatabase.CreateAsync(provider, _folder);
+        _database ??= await TestDatabase.CreateAsync(provider, _folder, "sage.db", midnightAsDay: true);
         var engine = SageEngine.Start(_folder, _shops, Config.Merge([Config.Shop("shop1"), .. settings]));
         _engines.Add(engine);
         return engine.Validator.Validate();
@@ -26,7 +26,7 @@ public sealed class SageValidationTests : IAsyncLifetime
     [InlineData("PostgreSql")]
     public async Task The_shipped_mappings_validate_against_the_sage_subset(string provider)
     {
-        _database = await SageDatabase.CreateAsync(provider, _folder);
+        _database = await TestDatabase.CreateAsync(provider, _folder, "sage.db", midnightAsDay: true);
 
         var errors = await ValidateAsync(provider,
             Config.Sage("sage1", _database, "SR1", 500000, 599999),
@@ -67,7 +67,7 @@ public sealed class SageValidationTests : IAsyncLifetime
               }
             }
             """);
-        _database = await SageDatabase.CreateAsync(provider, _folder);
+        _database = await TestDatabase.CreateAsync(provider, _folder, "sage.db", midnightAsDay: true);
 
         var errors = await ValidateAsync(provider,
             Config.Sage("sage1", _database, "SR1", 500000, 599999),
@@ -115,7 +115,7 @@ public sealed class SageValidationTests : IAsyncLifetime
     [InlineData("PostgreSql")]
     public async Task Settings_a_stream_needs_and_the_fields_sage_must_have_are_named_by_their_key(string provider)
     {
-        _database = await SageDatabase.CreateAsync(provider, _folder);
+        _database = await TestDatabase.CreateAsync(provider, _folder, "sage.db", midnightAsDay: true);
         var sage = Config.Sage("sage1", _database, "SR1", 500000, 599999);
         sage.Remove("SyncEngine:Connections:sage1:NumberRange:From");
         sage.Remove("SyncEngine:Connections:sage1:NumberRange:To");

@@ -37,7 +37,7 @@ public sealed class ShopRenterSage : IAsyncDisposable
         ("KV-5", "Könyv: Fotózás őszintén", 4761.90m),
     ];
 
-    private ShopRenterSage(TempDirectory folder, ShopRenterSimulator simulator, SageDatabase sage)
+    private ShopRenterSage(TempDirectory folder, ShopRenterSimulator simulator, TestDatabase sage)
     {
         Folder = folder;
         Simulator = simulator;
@@ -54,7 +54,7 @@ public sealed class ShopRenterSage : IAsyncDisposable
 
     public TempDirectory Folder { get; }
     public ShopRenterSimulator Simulator { get; }
-    public SageDatabase Sage { get; }
+    public TestDatabase Sage { get; }
 
     /// <summary>Shop 1 (connection <c>shop1</c>, flows <c>sr1-*</c>): Sage connection <c>sage-sr1</c>, documents 500000-599999, warehouse BP, price list 1.</summary>
     public SimulatedShop Shop1 { get; }
@@ -68,7 +68,7 @@ public sealed class ShopRenterSage : IAsyncDisposable
     {
         var folder = new TempDirectory();
         var simulator = ShopRenterSimulator.Start();
-        var sage = await SageDatabase.CreateAsync(provider, folder);
+        var sage = await TestDatabase.CreateAsync(provider, folder, "sage/OLReweAbf.db", midnightAsDay: true);
         var setup = new ShopRenterSage(folder, simulator, sage);
         CopyFolder(Path.Combine(RepositoryRoot(), "mappings"), folder["mappings"]);
         await File.WriteAllTextAsync(setup.ConfigFile, setup.Config());

@@ -2,38 +2,50 @@ using System.Data.Common;
 using System.Globalization;
 using Microsoft.Data.Sqlite;
 using Npgsql;
-using SyncEngine.Testing;
 
-namespace SyncEngine.Connectors.SageOfficeLine.Tests;
+namespace SyncEngine.Testing;
 
 /// <summary>
-/// The Sage database of a test: a SQLite file in the test's folder, or a schema of its own on the PostgreSQL server of
-/// ./test.sh. The connector creates the Sage-shaped subset in it ("Setup": "sage-subset"). Rows come back as text
-/// ("1|VVA|500000"), the same for both.
+/// The database a test writes to and reads from: a SQLite file in the test's folder, or a schema of its own on the
+/// PostgreSQL server of ./test.sh. Rows come back as text ("1|SR-1001|2026-11-20"), the same for both, so one
+/// expectation holds for both providers.
 /// </summary>
-public sealed class SageDatabase : IAsyncDisposable
+public sealed class TestDatabase : IAsyncDisposable
 {
     private readonly PostgresDatabase? _postgres;
+    private readonly bool _midnightAsDay;
 
-    private SageDatabase(string provider, string connectionString, PostgresDatabase? postgres)
+    private TestDatabase(string provider, string connectionString, string configConnectionString, PostgresDatabase? postgres, bool midnightAsDay)
     {
         Provider = provider;
         ConnectionString = connectionString;
+        ConfigConnectionString = configConnectionString;
         _postgres = postgres;
+        _midnightAsDay = midnightAsDay;
     }
 
     /// <summary>The connection's <c>Provider</c>: Sqlite or PostgreSql.</summary>
     public string Provider { get; }
 
+    /// <summary>For the test's own connections: absolute.</summary>
     public string ConnectionString { get; }
+
+    /// <summary>For a configuration file in the test's folder: a SQLite path relative to that folder.</summary>
+    public string ConfigConnectionString { get; }
 
     public bool IsPostgres => _postgres is not null;
 
-    public static async Task<SageDatabase> CreateAsync(string provider, TempDirectory folder)
+    /// <param name="file">The SQLite file, relative to the test's folder.</param>
+    /// <param name="midnightAsDay">Print a timestamp at midnight as its day only (columns that hold dates).</param>
+    public static async Task<TestDatabase> CreateAsync(string provider, TempDirectory folder, string file = "erp.db", bool midnightAsDay = false)
     {
-        if (provider == "Sqlite") return new SageDatabase(provider, $"Data Source={folder["sage.db"]};Default Timeout=60", null);
+        if (provider == "Sqlite")
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(folder[file])!);
+            return new TestDatabase(provider, $"Data Source={folder[file]};Default Timeout=60", $"Data Source={file};Default Timeout=60", null, midnightAsDay);
+        }
         var postgres = await PostgresDatabase.CreateAsync();
-        return new SageDatabase(provider, postgres.ConnectionString, postgres);
+        return new TestDatabase(provider, postgres.ConnectionString, postgres.ConnectionString, postgres, midnightAsDay);
     }
 
     public async Task ExecAsync(string sql)
@@ -59,13 +71,14 @@ public sealed class SageDatabase : IAsyncDisposable
 
     public async Task<string> ScalarAsync(string sql) => (await RowsAsync(sql)).Single();
 
-    private static string Text(object value) => value switch
+    private string Text(object value) => value switch
     {
         DBNull => "null",
         decimal d => d.ToString("0.############", CultureInfo.InvariantCulture),
         double d => ((decimal)d).ToString("0.############", CultureInfo.InvariantCulture),
         DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
-        DateTime t => t.TimeOfDay == TimeSpan.Zero ? t.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture) : t.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
+        DateTime t when _midnightAsDay && t.TimeOfDay == TimeSpan.Zero => t.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
+        DateTime t => t.ToString("yyyy-MM-dd HH:mm:ss", CultureInfo.InvariantCulture),
         IFormattable f => f.ToString(null, CultureInfo.InvariantCulture),
         _ => value.ToString()!,
     };
