@@ -3,6 +3,7 @@
 # integration tests need, runs `dotnet test`, then stops and removes them.
 #
 #   ./test.sh                       # everything
+#   ./test.sh --long                # the reliability suite at full strength (25 kills per crash loop)
 #   ./test.sh --filter Category=X   # extra arguments go to `dotnet test`
 #
 # Environment (all optional):
@@ -16,6 +17,7 @@
 #                             free in 21021-21099; passive ports: 20 free in 21100-21299)
 #   SYNCENGINE_TEST_SFTP_PORT SSH port of the throwaway sshd (default: first free in 22022-22099)
 #   KEEP_TEST_TMP=1           keep the throwaway dir (data dirs, server logs) for debugging
+#   SYNCENGINE_TEST_SEED      replay a randomised reliability test with the seed it printed
 #
 # vsftpd and sshd need root (they log in as the test users syncengine-ftp and
 # syncengine-sftp, which test.sh creates once and keeps); as another user
@@ -642,6 +644,12 @@ summarize_results() {
 }
 
 main() {
+    local args=() arg
+    for arg in "$@"; do
+        if [[ $arg == --long ]]; then export SYNCENGINE_TEST_LONG=1; else args+=("$arg"); fi
+    done
+    set -- "${args[@]+"${args[@]}"}"
+
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM

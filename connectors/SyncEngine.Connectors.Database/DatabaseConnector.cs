@@ -179,7 +179,7 @@ public sealed partial class DatabaseConnector : IConnector, IStreamValidator
         await using var command = Dialect.Command(connection, transaction, Dialect.SelectNoRows(real), []);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var columns = reader.GetColumnSchema()
-            .Select(c => new ColumnInfo(c.ColumnName, c.DataType, c.DataTypeName ?? c.DataType?.Name ?? "?", Dialect.StoresInstant(c)) { Column = c })
+            .Select(c => new ColumnInfo(c.ColumnName, Dialect.ClrTypeOf(c), c.DataTypeName ?? c.DataType?.Name ?? "?", Dialect.StoresInstant(c)) { Column = c })
             .ToList();
         return _tables[table] = new TableInfo(table, real, columns);
     }

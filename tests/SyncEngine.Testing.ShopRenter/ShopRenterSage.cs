@@ -1,11 +1,13 @@
+using System.Diagnostics;
+using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using SyncEngine.Cli;
 using SyncEngine.Testing;
-using SyncEngine.Testing.ShopRenter;
+using Xunit;
 
-namespace SyncEngine.IntegrationTests;
+namespace SyncEngine.Testing.ShopRenter;
 
 /// <summary>What one <c>syncengine sync FLOW --json</c> printed.</summary>
 public sealed record SyncResult(int ExitCode, string Out, string Error)
@@ -71,12 +73,22 @@ public sealed class ShopRenterSage : IAsyncDisposable
         var sage = await TestDatabase.CreateAsync(provider, folder, "sage/OLReweAbf.db", midnightAsDay: true);
         var setup = new ShopRenterSage(folder, simulator, sage);
         CopyFolder(Path.Combine(RepositoryRoot(), "mappings"), folder["mappings"]);
-        await File.WriteAllTextAsync(setup.ConfigFile, setup.Config());
+        setup.Configuration = setup.Config();
+        await setup.SaveConfigurationAsync();
         return setup;
     }
 
+    /// <summary>The configuration file's content; change it and call <see cref="SaveConfigurationAsync"/>.</summary>
+    public JsonObject Configuration { get; private set; } = [];
+
+    /// <summary>The <c>SyncEngine</c> section of <see cref="Configuration"/>.</summary>
+    public JsonObject Engine => Configuration["SyncEngine"]!.AsObject();
+
+    public Task SaveConfigurationAsync() =>
+        File.WriteAllTextAsync(ConfigFile, Configuration.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+
     /// <summary>The configuration file, as a customer with two shops on one Sage database writes it.</summary>
-    private string Config()
+    private JsonObject Config()
     {
         JsonObject Shop(SimulatedShop shop, string warehouse) => new()
         {
@@ -135,7 +147,7 @@ public sealed class ShopRenterSage : IAsyncDisposable
                 },
             },
         };
-        return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        return config;
     }
 
     /// <summary><c>syncengine sync FLOW --json --config syncengine.json</c>, in this process, as the command line runs it.</summary>
@@ -156,6 +168,47 @@ public sealed class ShopRenterSage : IAsyncDisposable
         var result = await SyncAsync(flow);
         Assert.True(result.ExitCode == 0 && result.Status == "succeeded", $"sync {flow}: {result}");
         return result;
+    }
+
+    /// <summary>
+    /// Starts the real <c>syncengine</c> program (<c>dotnet syncengine.dll ARGS --config syncengine.json</c>) in the
+    /// installation's folder, as an operator or the service manager would: a process of its own that can be killed.
+    /// </summary>
+    public Process StartProcess(params string[] args)
+    {
+        var start = new ProcessStartInfo("dotnet")
+        {
+            WorkingDirectory = Folder.Path,
+            RedirectStandardOutput = true,
+            RedirectStandardError = true,
+            UseShellExecute = false,
+            StandardOutputEncoding = Encoding.UTF8,
+            StandardErrorEncoding = Encoding.UTF8,
+        };
+        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "syncengine.dll"));
+        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.ArgumentList.Add("--config");
+        start.ArgumentList.Add(ConfigFile);
+        return Process.Start(start)!;
+    }
+
+    /// <summary>Runs the real <c>syncengine</c> program to its end and returns what it printed.</summary>
+    public async Task<SyncResult> RunProcessAsync(params string[] args)
+    {
+        using var process = StartProcess(args);
+        var output = process.StandardOutput.ReadToEndAsync();
+        var error = process.StandardError.ReadToEndAsync();
+        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
+        try
+        {
+            await process.WaitForExitAsync(timeout.Token);
+        }
+        catch (OperationCanceledException)
+        {
+            process.Kill(entireProcessTree: true);
+            throw new TimeoutException($"syncengine {string.Join(' ', args)} did not end within 5 minutes: {await error}");
+        }
+        return new SyncResult(process.ExitCode, await output, await error);
     }
 
     private static void CopyFolder(string from, string to)

@@ -1,7 +1,7 @@
-namespace SyncEngine.IntegrationTests;
+namespace SyncEngine.Testing.ShopRenter;
 
 /// <summary>The queries the tests read Sage with: the same text for SQLite and PostgreSQL.</summary>
-internal static class Sql
+public static class SageSql
 {
     /// <summary>The document headers (KHKVKBelege) of Mandant 1, by number.</summary>
     public const string Documents =
