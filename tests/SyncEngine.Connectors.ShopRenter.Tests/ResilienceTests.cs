@@ -222,4 +222,25 @@ public sealed class ResilienceTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Contains("field 'price': '12,5O' is not a number", letter.Error);
         Assert.Contains("\"price\":\"12,5O\"", letter.Payload);
     }
+
+    [Fact]
+    public async Task An_order_with_bytes_that_are_not_utf8_is_dead_lettered_naming_field_and_byte_and_the_page_is_read_on()
+    {
+        var ids = _shop.AddOrders(3);
+        // Latin-2 "Éva" (C9 76 61) inside well-formed JSON, as a shop whose database holds Latin-2 text sends it.
+        _shop.UpdateOrder(ids[1], o => o["lastname"] = "LATIN2-MARKER");
+        _shop.SendRawBytes("LATIN2-MARKER", [0xC9, .. "va"u8]);
+        var engine = Start();
+
+        var run = await engine.RunAsync("orders");
+
+        Assert.Equal((RunStatus.CompletedWithErrors, 2L, 1L), (run.Status, run.Written, run.DeadLettered));
+        Assert.Equal([ids[0], ids[2]], engine.Written<Order>("orders").Select(o => o.Id));
+        var letter = Assert.Single(await engine.State.GetDeadLettersAsync("orders", null, default));
+        Assert.Equal(ids[1], letter.RecordKey);
+        Assert.Equal($"order {ids[1]}: field 'lastname': '\uFFFDva' holds bytes that are not valid UTF-8 (0xC9 at byte 1 of the value)", letter.Error);
+        Assert.Contains("\"lastname\":\"\uFFFDva\"", letter.Payload);
+        // Like any other order that cannot be read, it does not hold the cursor back; a fix in the shop updates it and it is read again.
+        Assert.NotNull(await engine.State.GetCursorAsync("orders", default));
+    }
 }

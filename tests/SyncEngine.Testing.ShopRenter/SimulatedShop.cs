@@ -56,6 +56,7 @@ public sealed partial class SimulatedShop
     private readonly List<SimRequest> _requests = [];
     private readonly List<ProductUpdate> _updates = [];
     private readonly HashSet<string> _brokenOrders = new(StringComparer.Ordinal);
+    private readonly List<(byte[] Marker, byte[] Bytes)> _rawBytes = [];
     private Random _random = new(42);
     private Faults _faults = new();
 
@@ -161,9 +162,41 @@ public sealed partial class SimulatedShop
         lock (_gate) _brokenOrders.Add(innerId);
     }
 
+    /// <summary>
+    /// Wherever an answer holds <paramref name="marker"/>, these bytes are sent instead: text that is not valid UTF-8, as a
+    /// shop whose database holds Latin-2 bytes sends it (the JSON stays well-formed). Until <see cref="Repair"/>.
+    /// </summary>
+    public void SendRawBytes(string marker, byte[] bytes)
+    {
+        lock (_gate) _rawBytes.Add((Encoding.UTF8.GetBytes(marker), bytes));
+    }
+
     public void Repair()
     {
-        lock (_gate) _brokenOrders.Clear();
+        lock (_gate)
+        {
+            _brokenOrders.Clear();
+            _rawBytes.Clear();
+        }
+    }
+
+    private SimResponse WithRawBytes(SimResponse answer)
+    {
+        List<(byte[] Marker, byte[] Bytes)> raw;
+        lock (_gate) raw = [.. _rawBytes];
+        foreach (var (marker, bytes) in raw)
+        {
+            var body = answer.Body;
+            var from = 0;
+            while (body.AsSpan(from).IndexOf(marker) is var found and >= 0)
+            {
+                var at = from + found;
+                body = [.. body.AsSpan(0, at), .. bytes, .. body.AsSpan(at + marker.Length)];
+                from = at + bytes.Length;
+            }
+            answer = answer with { Body = body };
+        }
+        return answer;
     }
 
     internal SimResponse Token(string method, string? body)
@@ -258,6 +291,7 @@ public sealed partial class SimulatedShop
         {
             lock (_gate) answer = Route(record.Method, record.Path, record.Query, body, inBatch: false);
         }
+        answer = WithRawBytes(answer);
         if (draw < faults.Truncations && answer.Status == 200 && answer.Body.Length > 2)
         {
             var cut = 1 + (int)(draw / faults.Truncations * (answer.Body.Length - 2));

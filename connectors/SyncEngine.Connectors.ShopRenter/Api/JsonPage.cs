@@ -21,6 +21,12 @@ internal sealed class JsonPage : IDisposable
 
     public IReadOnlyList<JsonElement> Items { get; private set; } = [];
 
+    /// <summary>
+    /// Items holding text that is not UTF-8, left out of <see cref="Items"/> (their text cannot be read), each with the
+    /// field, value and bytes at fault; the sources dead-letter them and read the page's other items.
+    /// </summary>
+    public IReadOnlyList<(JsonElement Item, string Problem)> Undecodable { get; private set; } = [];
+
     public bool HasNext { get; private set; }
 
     /// <summary>The page is past the last one (HTTP 400, 40008 "Page not found").</summary>
@@ -44,10 +50,10 @@ internal sealed class JsonPage : IDisposable
         var result = new JsonPage(page, response.ServerDate);
         result._documents.Add(document);
         var root = document.RootElement;
-        result.Items = ShopJson.Items(root.Prop("items")).ToList();
+        result.Sort(ShopJson.Items(root.Prop("items")));
         var pageCount = root.Int("pageCount");
         var next = root.Prop("next") is { ValueKind: JsonValueKind.Object } link && link.Str("href") is not null;
-        result.HasNext = result.Items.Count > 0 && next && (pageCount is null || page + 1 < pageCount);
+        result.HasNext = result.Items.Count + result.Undecodable.Count > 0 && next && (pageCount is null || page + 1 < pageCount);
         return result;
     }
 
@@ -84,8 +90,21 @@ internal sealed class JsonPage : IDisposable
         {
             // The fault itself: what was read before it stays.
         }
-        result.Items = items;
+        result.Sort(items);
         return result;
+    }
+
+    private void Sort(IEnumerable<JsonElement> items)
+    {
+        var good = new List<JsonElement>();
+        var bad = new List<(JsonElement, string)>();
+        foreach (var item in items)
+        {
+            if (ShopJson.Undecodable(item) is { } problem) bad.Add((item, problem));
+            else good.Add(item);
+        }
+        Items = good;
+        Undecodable = bad;
     }
 
     public void Dispose()

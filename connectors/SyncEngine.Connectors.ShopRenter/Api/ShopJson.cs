@@ -1,5 +1,9 @@
+using System.Buffers;
 using System.Globalization;
+using System.Runtime.InteropServices;
+using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 using SyncEngine.Core.Connectors;
 
 namespace SyncEngine.Connectors.ShopRenter.Api;
@@ -110,6 +114,59 @@ internal static class ShopJson
 
     /// <summary>An id for a URL path or query: escaped, except the base64 padding '=' which the API writes as it is.</summary>
     public static string Escape(string id) => Uri.EscapeDataString(id).Replace("%3D", "=", StringComparison.Ordinal);
+
+    /// <summary>
+    /// Where a value of <paramref name="item"/> holds bytes that are not UTF-8 (a shop whose database holds Latin-2 text):
+    /// the field, the value as far as it reads and the first bad byte; null when all of it is text.
+    /// </summary>
+    public static string? Undecodable(JsonElement item) =>
+        Utf8.IsValid(JsonMarshal.GetRawUtf8Value(item)) ? null : FindUndecodable(item, null);
+
+    private static string? FindUndecodable(JsonElement element, string? path)
+    {
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject())
+                {
+                    var name = JsonMarshal.GetRawUtf8PropertyName(property);
+                    if (!Utf8.IsValid(name)) return Describe(path is null ? "a field name" : $"a field name in '{path}'", name);
+                    if (FindUndecodable(property.Value, path is null ? property.Name : $"{path}.{property.Name}") is { } found) return found;
+                }
+                return null;
+            case JsonValueKind.Array:
+                var index = 0;
+                foreach (var value in element.EnumerateArray())
+                {
+                    if (FindUndecodable(value, $"{path}[{index++}]") is { } found) return found;
+                }
+                return null;
+            case JsonValueKind.String:
+                var raw = JsonMarshal.GetRawUtf8Value(element);
+                var text = raw[1..^1];
+                return Utf8.IsValid(text) ? null : Describe($"field '{path}'", text);
+            default:
+                return null;
+        }
+    }
+
+    private static string Describe(string what, ReadOnlySpan<byte> text)
+    {
+        var at = 0;
+        while (Rune.DecodeFromUtf8(text[at..], out _, out var consumed) == OperationStatus.Done) at += consumed;
+        var shown = Encoding.UTF8.GetString(text);
+        if (shown.Length > 60) shown = shown[..57] + "...";
+        return $"{what}: '{shown}' holds bytes that are not valid UTF-8 (0x{text[at]:X2} at byte {at + 1} of the value)";
+    }
+
+    /// <summary>The item's JSON as text for a dead letter; bytes that are not UTF-8 become U+FFFD.</summary>
+    public static string RawText(JsonElement item) => Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8Value(item));
+
+    /// <summary>A field as text even where it holds bytes that are not UTF-8 (they become U+FFFD), for naming an item.</summary>
+    public static string? LossyStr(this JsonElement element, string name) =>
+        element.Prop(name) is { ValueKind: JsonValueKind.String } value && !Utf8.IsValid(JsonMarshal.GetRawUtf8Value(value))
+            ? Encoding.UTF8.GetString(JsonMarshal.GetRawUtf8Value(value)[1..^1])
+            : element.Str(name);
 
     public static string Number(decimal value) => value.ToString("0.####", CultureInfo.InvariantCulture);
 }

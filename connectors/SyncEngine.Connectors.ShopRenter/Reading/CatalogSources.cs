@@ -41,6 +41,11 @@ internal sealed class CustomerSource(ShopRenterConnector connector) : IRecordSou
                 records.Add(SourceRecord.Unreadable(key, item.GetRawText(), ex.Message, null));
             }
         }
+        foreach (var (item, problem) in page.Undecodable)
+        {
+            var key = item.LossyStr("id") ?? item.LossyStr("innerId") ?? "customer without id";
+            records.Add(SourceRecord.Unreadable(key, ShopJson.RawText(item), $"customer {item.LossyStr("innerId") ?? key}: {problem}", null));
+        }
         return new PageRecords(records, latest);
     }
 
@@ -128,6 +133,11 @@ internal sealed class ProductSource(ShopRenterConnector connector) : IRecordSour
             {
                 records.Add(SourceRecord.Unreadable(key, item.GetRawText(), ex.Message, null));
             }
+        }
+        foreach (var (item, problem) in page.Undecodable)
+        {
+            var key = item.LossyStr("sku") ?? "product " + (item.LossyStr("innerId") ?? item.LossyStr("id"));
+            records.Add(SourceRecord.Unreadable(key, ShopJson.RawText(item), $"product {item.LossyStr("innerId") ?? item.LossyStr("id")}: {problem}", null));
         }
         return new PageRecords(records, latest);
     }
@@ -230,6 +240,11 @@ internal sealed class ReferenceSource(ShopRenterConnector connector, string stre
                     {
                         records.Add(SourceRecord.Unreadable(key, item.GetRawText(), ex.Message, null));
                     }
+                }
+                foreach (var (item, problem) in result.Undecodable)
+                {
+                    var key = item.LossyStr("code") ?? item.LossyStr("innerId") ?? item.LossyStr("id") ?? "?";
+                    records.Add(SourceRecord.Unreadable(key, ShopJson.RawText(item), $"{resource} {key}: {problem}", null));
                 }
                 if (result.Fault is not null) records.Add(SourceRecord.Unreadable($"{resource} page {page}", result.Raw, result.Fault, null));
                 hasNext = result.HasNext;

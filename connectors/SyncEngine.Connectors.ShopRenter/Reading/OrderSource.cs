@@ -50,6 +50,12 @@ internal sealed partial class OrderSource(ShopRenterConnector connector, ILogger
                 records.Add(SourceRecord.Unreadable(key, item.GetRawText(), ex.Message, null));
             }
         }
+        foreach (var (item, problem) in page.Undecodable)
+        {
+            var key = item.LossyStr("innerId") ?? $"orderExtend page {page.Page}, an order without innerId";
+            if (item.LossyStr("dateUpdated") is { } text && ShopJson.ParseLocal(text) is { } updated && (latest is null || updated > latest)) latest = updated;
+            records.Add(SourceRecord.Unreadable(key, ShopJson.RawText(item), $"order {key}: {problem}", null));
+        }
         return new PageRecords(records, latest);
     }
 
