@@ -137,4 +137,22 @@ public sealed class OrderImportTests : IAsyncLifetime
         Assert.All(pages, p => Assert.Equal(("1", "4", "1"), (p["full"], p["limit"], p["excludeAbandonedCart"])));
         Assert.All(_shop.ApiCalls, r => Assert.Equal("application/json", r.Accept));
     }
+
+    [Fact]
+    public async Task A_time_stamp_that_states_an_offset_is_that_instant_on_the_shops_clock_whatever_the_machines_zone()
+    {
+        var utc = _shop.AddOrder(new OrderSpec(new Buyer("Kovács", "Éva", "kovacs.eva@example.hu"), new Item("HU-1002", 1)));
+        var tokyo = _shop.AddOrder(new OrderSpec(new Buyer("Kovács", "Éva", "kovacs.eva@example.hu"), new Item("HU-1002", 1)));
+        _shop.UpdateOrder(utc, o => o["dateCreated"] = "2026-12-31T23:30:00Z");
+        _shop.UpdateOrder(tokyo, o => o["dateCreated"] = "2026-07-01T08:00:00+09:00");
+
+        await _engine.RunAsync("orders");
+
+        var orders = _engine.Written<Order>("orders").ToDictionary(o => o.Id);
+        // Budapest is an hour ahead of UTC in winter: the shop's new year, not the machine's old one.
+        Assert.Equal(new DateTimeOffset(2027, 1, 1, 0, 30, 0, TimeSpan.FromHours(1)), orders[utc].OrderedAt);
+        Assert.Equal(TimeSpan.FromHours(1), orders[utc].OrderedAt.Offset);
+        Assert.Equal(new DateTimeOffset(2026, 7, 1, 1, 0, 0, TimeSpan.FromHours(2)), orders[tokyo].OrderedAt);
+        Assert.Equal(TimeSpan.FromHours(2), orders[tokyo].OrderedAt.Offset);
+    }
 }

@@ -3,6 +3,7 @@ using System.Globalization;
 using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using System.Text.Unicode;
 using SyncEngine.Core.Connectors;
 
@@ -12,9 +13,10 @@ namespace SyncEngine.Connectors.ShopRenter.Api;
 /// Tolerant reading of ShopRenter JSON: numbers come as strings or numbers, empty values as <c>""</c>, <c>null</c>,
 /// <c>{}</c> or <c>[]</c> (XML artefacts), one-item lists as a bare object, and links as <c>{"href": ...}</c>.
 /// </summary>
-internal static class ShopJson
+internal static partial class ShopJson
 {
-    private static readonly string[] DateFormats = ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
+    private static readonly string[] DateFormats = ["yyyy-MM-dd'T'HH:mm:ss", "yyyy-MM-dd HH:mm:ss", "yyyy-MM-dd", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFF"];
+    private static readonly string[] OffsetFormats = ["yyyy-MM-dd'T'HH:mm:ssK", "yyyy-MM-dd'T'HH:mm:ss.FFFFFFFK"];
 
     /// <summary>The format of the API's date-time filters (<c>updatedAtMin</c>, <c>updatedAfter</c>).</summary>
     public const string FilterFormat = "yyyy-MM-dd'T'HH:mm:ss";
@@ -50,12 +52,27 @@ internal static class ShopJson
     {
         var text = element.Str(name);
         if (text is null || text.StartsWith("0000-00-00", StringComparison.Ordinal) || text.StartsWith("-0001-", StringComparison.Ordinal)) return null;
-        var local = ParseLocal(text) ?? throw new RecordException($"{where}: field '{name}': '{text}' is not a date (expected 2019-09-06T15:47:59)", name, text);
+        var local = ParseLocal(text, zone) ?? throw new RecordException($"{where}: field '{name}': '{text}' is not a date (expected 2019-09-06T15:47:59)", name, text);
         return ToInstant(local, zone);
     }
 
-    public static DateTime? ParseLocal(string text) =>
-        DateTime.TryParseExact(text, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value) ? DateTime.SpecifyKind(value, DateTimeKind.Unspecified) : null;
+    /// <summary>
+    /// A time stamp as shop time. The API writes none with an offset; one that states it anyway is that instant on the
+    /// shop's clock, not the machine's (which DateTime parsing would take it to).
+    /// </summary>
+    public static DateTime? ParseLocal(string text, TimeZoneInfo zone)
+    {
+        if (text.EndsWith('Z') || OffsetAtEnd().IsMatch(text))
+        {
+            return DateTimeOffset.TryParseExact(text, OffsetFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var instant)
+                ? TimeZoneInfo.ConvertTime(instant, zone).DateTime
+                : null;
+        }
+        return DateTime.TryParseExact(text, DateFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var value) ? DateTime.SpecifyKind(value, DateTimeKind.Unspecified) : null;
+    }
+
+    [GeneratedRegex(@"[+-]\d\d:?\d\d$")]
+    private static partial Regex OffsetAtEnd();
 
     public static DateTimeOffset ToInstant(DateTime local, TimeZoneInfo zone)
     {

@@ -31,7 +31,7 @@ internal sealed class CustomerSource(ShopRenterConnector connector) : IRecordSou
         foreach (var item in page.Items)
         {
             var key = item.Str("id") ?? item.Str("innerId") ?? "customer without id";
-            if (item.Str("dateUpdated") is { } text && ShopJson.ParseLocal(text) is { } updated && (latest is null || updated > latest)) latest = updated;
+            if (item.Str("dateUpdated") is { } text && ShopJson.ParseLocal(text, connector.Zone) is { } updated && (latest is null || updated > latest)) latest = updated;
             try
             {
                 records.Add(SourceRecord.Ok(Map(item), null));
@@ -123,7 +123,7 @@ internal sealed class ProductSource(ShopRenterConnector connector) : IRecordSour
         DateTime? latest = null;
         foreach (var item in page.Items)
         {
-            if (item.Str("dateUpdated") is { } text && ShopJson.ParseLocal(text) is { } updated && (latest is null || updated > latest)) latest = updated;
+            if (item.Str("dateUpdated") is { } text && ShopJson.ParseLocal(text, connector.Zone) is { } updated && (latest is null || updated > latest)) latest = updated;
             var key = item.Str("sku") ?? "product " + (item.Str("innerId") ?? item.Str("id"));
             try
             {

@@ -26,7 +26,7 @@ internal sealed class IncrementalReader(ShopRenterClient client, ShopRenterOptio
         DateTime? since = initialSince;
         if (cursor is not null)
         {
-            since = ShopJson.ParseLocal(cursor)?.AddSeconds(-options.OverlapSeconds)
+            since = ShopJson.ParseLocal(cursor, zone)?.AddSeconds(-options.OverlapSeconds)
                 ?? throw new ConfigurationException(resource, $"the stored cursor '{cursor}' is not a ShopRenter time stamp; run the flow once with --full");
         }
         var filter = new List<KeyValuePair<string, string?>>(query)

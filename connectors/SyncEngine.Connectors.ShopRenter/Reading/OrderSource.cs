@@ -40,7 +40,7 @@ internal sealed partial class OrderSource(ShopRenterConnector connector, ILogger
         {
             var item = page.Items[i];
             var key = item.Str("innerId") ?? $"orderExtend page {page.Page} item {i + 1}";
-            if (item.Str("dateUpdated") is { } text && ShopJson.ParseLocal(text) is { } updated && (latest is null || updated > latest)) latest = updated;
+            if (item.Str("dateUpdated") is { } text && ShopJson.ParseLocal(text, connector.Zone) is { } updated && (latest is null || updated > latest)) latest = updated;
             try
             {
                 records.Add(SourceRecord.Ok(_mapper.Map(item, extras), null));
@@ -53,7 +53,7 @@ internal sealed partial class OrderSource(ShopRenterConnector connector, ILogger
         foreach (var (item, problem) in page.Undecodable)
         {
             var key = item.LossyStr("innerId") ?? $"orderExtend page {page.Page}, an order without innerId";
-            if (item.LossyStr("dateUpdated") is { } text && ShopJson.ParseLocal(text) is { } updated && (latest is null || updated > latest)) latest = updated;
+            if (item.LossyStr("dateUpdated") is { } text && ShopJson.ParseLocal(text, connector.Zone) is { } updated && (latest is null || updated > latest)) latest = updated;
             records.Add(SourceRecord.Unreadable(key, ShopJson.RawText(item), $"order {key}: {problem}", null));
         }
         return new PageRecords(records, latest);
