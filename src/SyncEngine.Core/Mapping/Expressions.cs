@@ -228,8 +228,15 @@ internal sealed class LookupSource(string? system, string entity, ValueExpressio
 
 internal static class TextChanges
 {
-    public static Func<string, string> Substring(int start, int length) =>
-        s => start >= s.Length ? string.Empty : s.Substring(start, Math.Min(length, s.Length - start));
+    /// <summary>Cuts by UTF-16 units but never through a character beyond U+FFFF (an emoji): half of one is no text, and PostgreSQL refuses it.</summary>
+    public static Func<string, string> Substring(int start, int length) => s =>
+    {
+        if (start >= s.Length) return string.Empty;
+        var end = (int)Math.Min(s.Length, (long)start + length);
+        var from = start > 0 && char.IsLowSurrogate(s[start]) && char.IsHighSurrogate(s[start - 1]) ? start + 1 : start;
+        if (end < s.Length && char.IsHighSurrogate(s[end - 1]) && char.IsLowSurrogate(s[end])) end--;
+        return from >= end ? string.Empty : s[from..end];
+    };
 
     public static Func<string, string> PadLeft(int width, char c) => s => s.PadLeft(width, c);
     public static Func<string, string> PadRight(int width, char c) => s => s.PadRight(width, c);

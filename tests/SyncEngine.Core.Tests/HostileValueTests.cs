@@ -1,0 +1,40 @@
+using SyncEngine.Core.Mapping;
+using SyncEngine.Core.Model;
+using SyncEngine.Testing;
+
+namespace SyncEngine.Core.Tests;
+
+/// <summary>What the hostile-input corpus (tests/SyncEngine.ReliabilityTests) found in the mapping engine, one test each.</summary>
+public sealed class HostileValueTests : IDisposable
+{
+    private readonly TempDirectory _folder = new();
+
+    private RecordMapping Mapping(string json)
+    {
+        var path = _folder[$"m{Guid.NewGuid():N}.json"];
+        File.WriteAllText(path, json);
+        return MappingLoader.Load(path);
+    }
+
+    private static Order Order(string lastName) => new()
+    {
+        Id = "1001",
+        OrderedAt = new DateTimeOffset(2026, 11, 20, 9, 15, 0, TimeSpan.FromHours(1)),
+        Customer = new Customer { Id = "C-1", LastName = lastName },
+    };
+
+    [Fact]
+    public void MaxLength_never_cuts_an_emoji_in_half()
+    {
+        var mapping = Mapping("""{ "record": "Order", "fields": { "Name": { "path": "Customer.LastName", "maxLength": 5 }, "Rest": { "path": "Customer.LastName", "substring": [5, 3] } } }""");
+
+        var row = mapping.ToRow(Order("abcd\U0001F600ef"));
+
+        // "abcd" + the emoji's high surrogate would be no text: the cut falls before the emoji, and a cut starting inside it after.
+        Assert.Equal("abcd", row["Name"]);
+        Assert.Equal("ef", row["Rest"]);
+        Assert.Equal("abc\U0001F600", mapping.ToRow(Order("abc\U0001F600")).Fields[0].Value);
+    }
+
+    public void Dispose() => _folder.Dispose();
+}
