@@ -1,3 +1,4 @@
+using SyncEngine.Core.Connectors;
 using SyncEngine.Core.Mapping;
 using SyncEngine.Core.Model;
 using SyncEngine.Testing;
@@ -34,6 +35,30 @@ public sealed class HostileValueTests : IDisposable
         Assert.Equal("abcd", row["Name"]);
         Assert.Equal("ef", row["Rest"]);
         Assert.Equal("abc\U0001F600", mapping.ToRow(Order("abc\U0001F600")).Fields[0].Value);
+    }
+
+    [Theory]
+    [InlineData("de-DE", "1.234,50", "1234.50")]
+    [InlineData("de-DE", "-12.345.678", "-12345678")]
+    [InlineData("de-DE", "2.5", null)]
+    [InlineData("de-DE", "1.2.3,5", null)]
+    [InlineData("de-DE", "12.34,5", null)]
+    [InlineData("en-US", "1,234.50", "1234.50")]
+    [InlineData("en-US", "1,5", null)]
+    public void A_group_separator_out_of_place_is_no_number_instead_of_a_number_ten_times_too_large(string culture, string text, string? expected)
+    {
+        var mapping = Mapping($$"""{ "record": "Order", "direction": "read", "culture": "{{culture}}", "fields": { "Id": "Id", "Totals.Gross": "Betrag" } }""");
+        var row = new DictionaryRow(new Dictionary<string, object?> { ["Id"] = "1", ["Betrag"] = text });
+
+        if (expected is null)
+        {
+            var error = Assert.Throws<RecordException>(() => mapping.FromRow(row));
+            Assert.Equal($"field 'Totals.Gross': '{text}' expected a number ({culture} format)", error.Message);
+        }
+        else
+        {
+            Assert.Equal(decimal.Parse(expected, System.Globalization.CultureInfo.InvariantCulture), ((Order)mapping.FromRow(row)).Totals.Gross);
+        }
     }
 
     public void Dispose() => _folder.Dispose();

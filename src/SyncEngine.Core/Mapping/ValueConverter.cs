@@ -39,13 +39,13 @@ public static class ValueConverter
     private static object Parse(string text, Type type, CultureInfo culture, string? format, TimeZoneInfo timeZone)
     {
         if (type == typeof(decimal))
-            return decimal.TryParse(text, NumberStyles.Number, culture, out var d) ? d : throw Bad("a number", culture);
+            return decimal.TryParse(text, NumberStyles.Number, culture, out var d) && Grouped(text, culture) ? d : throw Bad("a number", culture);
         if (type == typeof(int))
             return int.TryParse(text, NumberStyles.Integer, culture, out var i) ? i : throw Bad("a whole number", culture);
         if (type == typeof(long))
             return long.TryParse(text, NumberStyles.Integer, culture, out var l) ? l : throw Bad("a whole number", culture);
         if (type == typeof(double))
-            return double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, culture, out var f) ? f : throw Bad("a number", culture);
+            return double.TryParse(text, NumberStyles.Float | NumberStyles.AllowThousands, culture, out var f) && Grouped(text, culture) ? f : throw Bad("a number", culture);
         if (type == typeof(bool))
             return True.Contains(text) ? true : False.Contains(text) ? false : throw new FormatException("expected yes/no (true, false, 1, 0, ja, nein, igen, nem)");
         if (type == typeof(DateTimeOffset) || type == typeof(DateTime))
@@ -66,6 +66,20 @@ public static class ValueConverter
         if (type == typeof(Guid))
             return Guid.TryParse(text, out var g) ? g : throw new FormatException("expected a GUID");
         throw new FormatException($"cannot read a {type.Name} from text");
+    }
+
+    /// <summary>
+    /// Group separators where the culture puts them: .NET accepts "2.5" in de-DE as 25, so an en-US decimal in a German
+    /// file would pass as a number ten times too large. A first group of one to three digits, then groups of three.
+    /// </summary>
+    private static bool Grouped(string text, CultureInfo culture)
+    {
+        var format = culture.NumberFormat;
+        var group = format.NumberGroupSeparator;
+        if (group.Length == 0 || !text.Contains(group, StringComparison.Ordinal) || format.NumberGroupSizes is not [3]) return true;
+        var point = text.IndexOf(format.NumberDecimalSeparator, StringComparison.Ordinal);
+        var parts = (point < 0 ? text : text[..point]).Trim().Trim('+', '-').Trim().Split(group);
+        return parts[0].Length is >= 1 and <= 3 && parts.Skip(1).All(p => p.Length == 3);
     }
 
     private static bool HasOffset(string text) =>
