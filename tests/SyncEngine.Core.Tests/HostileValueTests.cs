@@ -61,5 +61,20 @@ public sealed class HostileValueTests : IDisposable
         }
     }
 
+    [Fact]
+    public void A_format_whose_offset_is_optional_reads_text_without_one_in_the_mappings_time_zone_not_the_machines()
+    {
+        var mapping = Mapping("""
+            { "record": "Order", "direction": "read", "timeZone": "Europe/Budapest",
+              "fields": { "Id": "Id", "OrderedAt": { "path": "Datum", "format": "yyyy-MM-dd'T'HH:mm:ssK" } } }
+            """);
+        Order Read(string text) => (Order)mapping.FromRow(new DictionaryRow(new Dictionary<string, object?> { ["Id"] = "1", ["Datum"] = text }));
+
+        Assert.Equal(TimeSpan.FromHours(1), Read("2026-11-20T09:15:00").OrderedAt.Offset);
+        Assert.Equal(new DateTimeOffset(2026, 11, 20, 9, 15, 0, TimeSpan.FromHours(1)), Read("2026-11-20T09:15:00").OrderedAt);
+        Assert.Equal(new DateTimeOffset(2026, 11, 20, 23, 30, 0, TimeSpan.Zero), Read("2026-11-20T23:30:00Z").OrderedAt);
+        Assert.Equal(new DateTimeOffset(2026, 11, 20, 8, 0, 0, TimeSpan.FromHours(9)), Read("2026-11-20T08:00:00+09:00").OrderedAt);
+    }
+
     public void Dispose() => _folder.Dispose();
 }

@@ -56,8 +56,9 @@ public static class ValueConverter
                 : DateTime.TryParseExact(text, format, culture, styles, out parsed);
             if (!ok) throw new FormatException(format is null ? $"expected a date ({culture.Name} or ISO 8601)" : $"expected a date in the format '{format}'");
             // A value that states its offset keeps it; one that does not is a wall-clock time of the mapping's time zone.
+            // A 'K' format matches text without offset too: that is the mapping's time zone, not the machine's.
             var offset = format is null ? DateTimeOffset.TryParse(text, culture, styles, out var withOffset) && HasOffset(text) ? withOffset : (DateTimeOffset?)null
-                : DateTimeOffset.TryParseExact(text, format, culture, styles, out withOffset) && (format.Contains('z') || format.Contains('K')) ? withOffset : null;
+                : DateTimeOffset.TryParseExact(text, format, culture, styles, out withOffset) && (format.Contains('z') || format.Contains('K')) && HasOffset(text) ? withOffset : null;
             var result = offset ?? FromLocal(parsed, timeZone);
             return type == typeof(DateTime) ? result.DateTime : result;
         }
