@@ -76,5 +76,20 @@ public sealed class HostileValueTests : IDisposable
         Assert.Equal(new DateTimeOffset(2026, 11, 20, 8, 0, 0, TimeSpan.FromHours(9)), Read("2026-11-20T08:00:00+09:00").OrderedAt);
     }
 
+    [Fact]
+    public void A_formatted_instant_is_written_as_the_wall_clock_of_the_mappings_time_zone()
+    {
+        var mapping = Mapping("""
+            { "record": "Order", "timeZone": "Europe/Budapest",
+              "fields": { "Datum": { "path": "OrderedAt", "format": "yyyy-MM-dd HH:mm" }, "Text": { "template": "Bestellung vom {OrderedAt:dd.MM.yyyy}" } } }
+            """);
+
+        // 23:30 UTC on New Year's Eve is half past midnight on New Year's Day in Budapest.
+        var row = mapping.ToRow(Order("Kovács") with { OrderedAt = new DateTimeOffset(2026, 12, 31, 23, 30, 0, TimeSpan.Zero) });
+
+        Assert.Equal("2027-01-01 00:30", row["Datum"]);
+        Assert.Equal("Bestellung vom 01.01.2027", row["Text"]);
+    }
+
     public void Dispose() => _folder.Dispose();
 }

@@ -66,7 +66,7 @@ internal sealed class ValueExpression
             value = Math.Round(System.Convert.ToDecimal(value, CultureInfo.InvariantCulture), digits, MidpointRounding.AwayFromZero);
         var culture = Culture ?? scope.Run.Culture;
         if (Format is not null && scope.Run.Direction == MappingDirection.Write && value is IFormattable formattable)
-            value = formattable.ToString(Format, culture);
+            value = InZone(formattable, scope.Run.TimeZone).ToString(Format, culture);
         if (Text.Count > 0 && value is not null)
         {
             var text = ValueConverter.ToText(value, culture)!;
@@ -77,6 +77,13 @@ internal sealed class ValueExpression
             throw new RecordException($"field '{Field}': a value is required but {Source.Describe()} is empty", Field, null);
         return value;
     }
+
+    /// <summary>
+    /// An instant formatted for a file or column is the wall clock of the mapping's time zone, as a date column is written:
+    /// a UTC 23:30 is the next day in Budapest.
+    /// </summary>
+    public static IFormattable InZone(IFormattable value, TimeZoneInfo timeZone) =>
+        value is DateTimeOffset instant ? TimeZoneInfo.ConvertTime(instant, timeZone) : value;
 
     public static bool IsEmpty(object? value) => value is null || value is DBNull || (value is string s && s.Length == 0);
 
@@ -146,7 +153,11 @@ internal sealed partial class TemplateSource : Source
     {
         var culture = owner.Culture ?? scope.Run.Culture;
         var text = Token().Replace(_template, m =>
-            ValueConverter.ToText(scope.Resolve(m.Groups[1].Value), culture, m.Groups[2].Success ? m.Groups[2].Value : null) ?? string.Empty);
+        {
+            var value = scope.Resolve(m.Groups[1].Value);
+            if (m.Groups[2].Success && value is IFormattable formattable) value = ValueExpression.InZone(formattable, scope.Run.TimeZone);
+            return ValueConverter.ToText(value, culture, m.Groups[2].Success ? m.Groups[2].Value : null) ?? string.Empty;
+        });
         // "{LastName}, {FirstName}" of a customer with no first name reads "Kovács", not "Kovács, ".
         return text.Trim().Trim(',').Trim();
     }
