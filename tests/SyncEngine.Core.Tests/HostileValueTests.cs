@@ -91,5 +91,23 @@ public sealed class HostileValueTests : IDisposable
         Assert.Equal("Bestellung vom 01.01.2027", row["Text"]);
     }
 
+    [Fact]
+    public void A_value_a_child_row_cannot_map_names_the_line_it_is_on()
+    {
+        var mapping = Mapping("""
+            { "record": "Order", "valueMaps": { "vat": { "27": "1" } }, "fields": { "Nr": "Id" },
+              "children": { "positionen": { "path": "Lines", "fields": { "Artikel": "Sku", "Steuer": { "path": "TaxRate", "map": "vat" } } } } }
+            """);
+        var order = Order("Kovács") with
+        {
+            Lines = [new OrderLine { Sku = "KE-100", TaxRate = 27 }, new OrderLine { Sku = "SD-64", TaxRate = 19 }],
+        };
+
+        var error = Assert.Throws<RecordException>(() => mapping.ToRow(order));
+
+        Assert.Equal("Lines[2]: field 'children.positionen.fields.Steuer': value '19' is not in value map 'vat' (known: 27)", error.Message);
+        Assert.Equal(("children.positionen.fields.Steuer", "19"), (error.Field, error.Value));
+    }
+
     public void Dispose() => _folder.Dispose();
 }

@@ -173,7 +173,15 @@ public sealed class RecordMapping
                 foreach (var item in items)
                 {
                     var childScope = new Scope { Current = item!, Parent = scope, Index = ++index, Run = scope.Run };
-                    list.Add(ToRow(childScope, child.Fields, []));
+                    try
+                    {
+                        list.Add(ToRow(childScope, child.Fields, []));
+                    }
+                    catch (RecordException ex)
+                    {
+                        // Which of the record's lines: the field alone does not say.
+                        throw new RecordException($"{child.Path}[{index}]: {ex.Message}", ex.Field, ex.Value, ex);
+                    }
                 }
             }
             rows[child.Name] = list;
