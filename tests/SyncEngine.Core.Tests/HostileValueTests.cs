@@ -1,6 +1,13 @@
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using SyncEngine.Core.Connectors;
+using SyncEngine.Core.Flows;
 using SyncEngine.Core.Mapping;
 using SyncEngine.Core.Model;
+using SyncEngine.Core.State;
 using SyncEngine.Testing;
 
 namespace SyncEngine.Core.Tests;
@@ -107,6 +114,43 @@ public sealed class HostileValueTests : IDisposable
 
         Assert.Equal("Lines[2]: field 'children.positionen.fields.Steuer': value '19' is not in value map 'vat' (known: 27)", error.Message);
         Assert.Equal(("children.positionen.fields.Steuer", "19"), (error.Field, error.Value));
+    }
+
+    [Fact]
+    public async Task An_order_line_taking_goods_back_is_dead_lettered_naming_line_and_quantity_and_the_others_are_written()
+    {
+        var shops = new MemoryShops();
+        Order Create(string id, decimal quantity) => Order("Kovács") with
+        {
+            Id = id,
+            Lines = [new OrderLine { Sku = "KE-100", Name = "Táska", Quantity = 1 }, new OrderLine { Sku = "SD-64", Name = "SD kártya", Quantity = quantity }],
+        };
+        shops["shop"].Records.AddRange([Create("1", 2), Create("2", -3), Create("3", 0.5m)]);
+        var services = new ServiceCollection();
+        services.AddSingleton<ILoggerFactory>(NullLoggerFactory.Instance);
+        services.AddSingleton(typeof(ILogger<>), typeof(Logger<>));
+        services.AddSyncEngineCore(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["SyncEngine:Connections:shop:Type"] = "Memory",
+            ["SyncEngine:Connections:erp:Type"] = "Memory",
+            ["SyncEngine:Flows:orders:From"] = "shop/orders",
+            ["SyncEngine:Flows:orders:To"] = "erp/orders",
+        }).Build(), new EngineEnvironment(_folder.Path, _folder["data"]));
+        services.AddConnector<MemoryConnectorFactory>();
+        services.AddSingleton(shops);
+        services.AddSingleton<IStateStore>(TestEngine.CreateState(StateBackend.Sqlite, _folder, null));
+        await using var provider = services.BuildServiceProvider();
+
+        var run = await provider.GetRequiredService<FlowRunner>().RunAsync("orders", new RunOptions(), default);
+
+        Assert.Equal((RunStatus.CompletedWithErrors, 2L, 1L), (run.Status, run.Written, run.DeadLettered));
+        Assert.Equal(["1", "3"], shops["erp"].Written.Select(o => o.Id));
+        var letter = Assert.Single(await provider.GetRequiredService<IStateStore>().GetDeadLettersAsync("orders", null, default));
+        Assert.Equal(("2", "Order"), (letter.RecordKey, letter.RecordType));
+        Assert.Equal("field 'Lines[2].Quantity': '-3' is negative (SKU SD-64, 'SD kártya'); an order line cannot take goods back, a return is a credit note", letter.Error);
+        Assert.Contains("\"quantity\":-3", letter.Payload);
+        await provider.GetRequiredService<ConnectorRegistry>().DisposeAsync();
+        SqliteConnection.ClearAllPools();
     }
 
     public void Dispose() => _folder.Dispose();

@@ -180,6 +180,18 @@ public sealed partial class FlowRunner(
         foreach (var (key, record) in records) latest[key] = record;
         var skipped = records.Count - latest.Count;
 
+        var dead = new List<DeadLetter>();
+        foreach (var (key, record) in latest)
+        {
+            if (record.Problem() is not { } problem) continue;
+            latest.Remove(key);
+            dead.Add(new DeadLetter
+            {
+                Flow = flow.Name, RecordKey = key, RecordType = RecordTypes.NameOf(record.GetType()), Payload = CanonicalJson.Serialize(record), Error = problem,
+            });
+            LogDeadLettered(flow.Name, key, problem);
+        }
+
         var checksums = latest.ToDictionary(r => r.Key, r => CanonicalJson.Checksum(r.Value), StringComparer.Ordinal);
         if (skipUnchanged)
         {
@@ -207,7 +219,6 @@ public sealed partial class FlowRunner(
         var newChecksums = new List<KeyValuePair<string, string>>();
         var newLinks = new List<IdLink>();
         var resolved = new List<string>();
-        var dead = new List<DeadLetter>();
         long written = 0;
         foreach (var item in items)
         {

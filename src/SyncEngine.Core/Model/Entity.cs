@@ -8,6 +8,12 @@ public abstract record Entity
 
     /// <summary>Fields the model does not name, so an administrator can map a custom field without code.</summary>
     public IReadOnlyDictionary<string, string?> Attributes { get; init; } = Model.Attributes.Empty;
+
+    /// <summary>
+    /// Why the record is no valid record of its kind whatever the target (an order line taking goods back), naming field
+    /// and value; null when it is one. The flow runner dead-letters such a record instead of writing it.
+    /// </summary>
+    public virtual string? Problem() => null;
 }
 
 public static class Attributes

@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace SyncEngine.Core.Model;
 
 public sealed record Order : Entity
@@ -23,6 +25,19 @@ public sealed record Order : Entity
     public OrderTotals Totals { get; init; } = new();
     public string? CustomerComment { get; init; }
     public string? InternalNote { get; init; }
+
+    public override string? Problem()
+    {
+        for (var i = 0; i < Lines.Count; i++)
+        {
+            var line = Lines[i];
+            if (line.Quantity >= 0) continue;
+            var what = line.Name is null ? $"SKU {line.Sku}" : $"SKU {line.Sku}, '{line.Name}'";
+            return $"field 'Lines[{i + 1}].Quantity': '{line.Quantity.ToString("0.############", CultureInfo.InvariantCulture)}' is negative ({what}); " +
+                "an order line cannot take goods back, a return is a credit note";
+        }
+        return null;
+    }
 }
 
 public sealed record OrderLine
