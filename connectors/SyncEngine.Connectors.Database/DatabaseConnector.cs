@@ -176,10 +176,11 @@ public sealed partial class DatabaseConnector : IConnector, IStreamValidator
         if (_tables.TryGetValue(table, out var known)) return known;
         var real = await Dialect.ResolveTableAsync(connection, transaction, table, cancellationToken);
         if (real is null) return null;
+        var declared = await Dialect.DeclaredTypesAsync(connection, transaction, real, cancellationToken);
         await using var command = Dialect.Command(connection, transaction, Dialect.SelectNoRows(real), []);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var columns = reader.GetColumnSchema()
-            .Select(c => new ColumnInfo(c.ColumnName, Dialect.ClrTypeOf(c), c.DataTypeName ?? c.DataType?.Name ?? "?", Dialect.StoresInstant(c)) { Column = c })
+            .Select(c => ColumnInfo.From(c, table, Dialect.ClrTypeOf(c), Dialect.StoresInstant(c), declared.GetValueOrDefault(c.ColumnName)))
             .ToList();
         return _tables[table] = new TableInfo(table, real, columns);
     }

@@ -230,7 +230,7 @@ internal sealed class WritePlan(TableInfo header, IReadOnlyList<ColumnInfo> colu
     public BoundRecord Bind(int index, string key, MappedRow row, TimeZoneInfo timeZone)
     {
         var header = new object?[Columns.Count];
-        for (var i = 0; i < header.Length; i++) header[i] = ColumnValue.Convert(row.Fields[i].Value, Columns[i], timeZone);
+        for (var i = 0; i < header.Length; i++) header[i] = ColumnValue.Convert(row.Fields[i].Value, Columns[i], timeZone, row.Fields[i].Key);
         var children = Children.Select(child => child.Bind(row, timeZone)).ToList();
         return new BoundRecord(index, key, header, children);
     }
@@ -248,12 +248,14 @@ internal sealed class ChildPlan
     private readonly int[] _keyIndexes;
     private readonly SqlDialect _dialect;
     private readonly string _table;
+    private readonly string _path;
 
     public ChildPlan(SqlDialect dialect, ChildTableSettings settings, TableInfo table, ChildMapping child, string file,
         IReadOnlyList<(ColumnInfo Column, int HeaderIndex)> parentKey)
     {
         _dialect = dialect;
         _table = table.RealName;
+        _path = child.Path;
         Settings = settings;
         Name = child.Name;
         _parentKey = parentKey;
@@ -282,7 +284,17 @@ internal sealed class ChildPlan
     public IReadOnlyList<object?[]> Bind(MappedRow header, TimeZoneInfo timeZone)
     {
         var rows = header.Children.GetValueOrDefault(Name) ?? [];
-        return rows.Select(row => _fieldIndexes.Select((field, i) => ColumnValue.Convert(row.Fields[field].Value, _columns[i], timeZone)).ToArray()).ToList();
+        return rows.Select((row, index) =>
+        {
+            try
+            {
+                return _fieldIndexes.Select((field, i) => ColumnValue.Convert(row.Fields[field].Value, _columns[i], timeZone, row.Fields[field].Key)).ToArray();
+            }
+            catch (RecordException ex)
+            {
+                throw new RecordException($"{_path}[{index + 1}]: {ex.Message}", ex.Field, ex.Value, ex);
+            }
+        }).ToList();
     }
 
     public object?[] ParentValues(object?[] header, object? identity, TimeZoneInfo timeZone) =>

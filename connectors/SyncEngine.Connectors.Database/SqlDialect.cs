@@ -69,6 +69,10 @@ public abstract class SqlDialect
     internal virtual Task<string?> ResolveTableAsync(DbConnection connection, DbTransaction? transaction, string table, CancellationToken cancellationToken) =>
         Task.FromResult<string?>(table);
 
+    /// <summary>The columns' declared types where the provider's column schema leaves out their length or precision; empty where it has them.</summary>
+    internal virtual Task<IReadOnlyDictionary<string, string>> DeclaredTypesAsync(DbConnection connection, DbTransaction? transaction, string table,
+        CancellationToken cancellationToken) => Task.FromResult<IReadOnlyDictionary<string, string>>(new Dictionary<string, string>());
+
     /// <summary>Whether a date-time column holds an instant (UTC) rather than a wall-clock time.</summary>
     internal virtual bool StoresInstant(DbColumn column) => column.DataType == typeof(DateTimeOffset);
 

@@ -1,15 +1,48 @@
 using System.Data.Common;
 using System.Globalization;
+using System.Text;
+using System.Text.RegularExpressions;
 using SyncEngine.Core.Connectors;
 using SyncEngine.Core.Mapping;
 
 namespace SyncEngine.Connectors.Database;
 
 /// <summary>A column as the database reports it, so values are bound in the type the column has.</summary>
-public sealed record ColumnInfo(string Name, Type? ClrType, string TypeName, bool StoresInstant)
+public sealed partial record ColumnInfo(string Name, Type? ClrType, string TypeName, bool StoresInstant)
 {
     /// <summary>The provider's own column description (e.g. the PostgreSQL type for binary COPY).</summary>
     public DbColumn? Column { get; init; }
+
+    /// <summary>The table, as the mapping names it, for messages.</summary>
+    public string? Table { get; init; }
+
+    /// <summary>The most characters the column holds (VARCHAR(24)); null for no limit.</summary>
+    public int? MaxLength { get; init; }
+
+    /// <summary>The digits a DECIMAL(p,s) column holds in all and after the point; null for no limit.</summary>
+    public (int Precision, int Scale)? Digits { get; init; }
+
+    /// <summary>
+    /// A column with the limits its declared type names (SQLite keeps the declaration but enforces none of it) or,
+    /// where the type name has none, the provider reports (PostgreSQL, SQL Server, MySQL).
+    /// </summary>
+    /// <param name="declared">The type as the table declares it, where the column schema shortens it (SQLite).</param>
+    public static ColumnInfo From(DbColumn column, string table, Type? clrType, bool storesInstant, string? declared = null)
+    {
+        var typeName = declared is { Length: > 0 } ? declared : column.DataTypeName ?? column.DataType?.Name ?? "?";
+        int? maxLength = CharLength().Match(typeName) is { Success: true } chars ? int.Parse(chars.Groups[1].Value, CultureInfo.InvariantCulture)
+            : column.DataType == typeof(string) && column.ColumnSize is > 0 and < 100_000_000 ? column.ColumnSize : null;
+        (int, int)? digits = DecimalDigits().Match(typeName) is { Success: true } number
+            ? (int.Parse(number.Groups[1].Value, CultureInfo.InvariantCulture), number.Groups[2].Success ? int.Parse(number.Groups[2].Value, CultureInfo.InvariantCulture) : 0)
+            : column.DataType == typeof(decimal) && column.NumericPrecision is > 0 and < 1000 ? (column.NumericPrecision.Value, column.NumericScale ?? 0) : null;
+        return new ColumnInfo(column.ColumnName, clrType, typeName, storesInstant) { Column = column, Table = table, MaxLength = maxLength, Digits = digits };
+    }
+
+    [GeneratedRegex(@"CHAR[A-Z ]*\(\s*(\d+)\s*\)", RegexOptions.IgnoreCase)]
+    private static partial Regex CharLength();
+
+    [GeneratedRegex(@"(?:DECIMAL|NUMERIC|NUMBER)\s*\(\s*(\d+)\s*(?:,\s*(\d+)\s*)?\)", RegexOptions.IgnoreCase)]
+    private static partial Regex DecimalDigits();
 }
 
 /// <summary>An existing table: its real name and columns.</summary>
@@ -50,20 +83,101 @@ public sealed class TableInfo(string name, string realName, IReadOnlyList<Column
 /// <summary>Converts mapped values to the type of the column they are written to, naming column and value when they do not fit.</summary>
 internal static class ColumnValue
 {
-    public static object? Convert(object? value, ColumnInfo column, TimeZoneInfo timeZone)
+    /// <param name="label">The column as the mapping names it, for messages (PostgreSQL folds unquoted names to lower case).</param>
+    public static object? Convert(object? value, ColumnInfo column, TimeZoneInfo timeZone, string? label = null)
     {
         if (value is null || value is DBNull) return null;
         var type = column.ClrType;
-        if (type is null || type == typeof(object) || type.IsInstanceOfType(value) && value is not DateTime) return value;
-        try
+        object? converted;
+        if (type is null || type == typeof(object) || type.IsInstanceOfType(value) && value is not DateTime) converted = value;
+        else
         {
-            return ConvertTo(value, type, column, timeZone);
+            try
+            {
+                converted = ConvertTo(value, type, column, timeZone);
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException or ArgumentException)
+            {
+                var text = ValueConverter.ToText(value, CultureInfo.InvariantCulture);
+                throw new RecordException($"column '{column.Name}' ({column.TypeName}): '{text}' {ex.Message}", column.Name, text);
+            }
         }
-        catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException or ArgumentException)
+        Check(value, converted, column, label ?? column.Name);
+        return converted;
+    }
+
+    /// <summary>
+    /// Refuses, naming table, column and value, what the column cannot hold the same way on every database: text longer
+    /// than the column (PostgreSQL refuses it without naming the column, SQLite stores it whole, SQL Server cuts or refuses),
+    /// a NUL character or half of a surrogate pair (PostgreSQL cannot store them; the half fails the whole batch there),
+    /// and a number with more digits before the point than the column has.
+    /// </summary>
+    private static void Check(object original, object? converted, ColumnInfo column, string label)
+    {
+        if (converted is string text)
         {
-            var text = ValueConverter.ToText(value, CultureInfo.InvariantCulture);
-            throw new RecordException($"column '{column.Name}' ({column.TypeName}): '{text}' {ex.Message}", column.Name, text);
+            for (var i = 0; i < text.Length; i++)
+            {
+                var c = text[i];
+                if (c == '\0')
+                {
+                    throw Refused(column, label, text, $"holds the NUL character (U+0000) at position {i + 1}, which PostgreSQL cannot store and many programs take for the end of the text; " +
+                        "remove it at the source or map the field with \"clean\": true");
+                }
+                if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+                else if (char.IsSurrogate(c)) throw Refused(column, label, text, $"holds half of a character (U+{(int)c:X4} without its pair) at position {i + 1}, which is no text");
+            }
+            if (column.MaxLength is { } max && text.Length > max && CodePoints(text) is var length && length > max)
+                throw Refused(column, label, text, $"has {length} characters, but the column holds {max}");
         }
+        if (column.Digits is { } digits && Number(original, converted) is { } number)
+        {
+            var whole = decimal.Truncate(Math.Abs(number)).ToString(CultureInfo.InvariantCulture).TrimStart('0').Length;
+            if (whole > digits.Precision - digits.Scale)
+            {
+                throw Refused(column, label, ValueConverter.ToText(original, CultureInfo.InvariantCulture) ?? string.Empty,
+                    $"has {whole} digits before the decimal point, but the column holds {digits.Precision - digits.Scale} (precision {digits.Precision}, scale {digits.Scale})");
+            }
+        }
+    }
+
+    private static decimal? Number(object original, object? converted) => (converted ?? original) switch
+    {
+        decimal d => d,
+        double d when double.IsFinite(d) && Math.Abs(d) < 7.9e28 => (decimal)d,
+        float f when float.IsFinite(f) && Math.Abs(f) < 7.9e28f => (decimal)f,
+        long or int or short or byte => System.Convert.ToDecimal(converted ?? original, CultureInfo.InvariantCulture),
+        string s when decimal.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) => d,
+        _ => null,
+    };
+
+    private static int CodePoints(string text)
+    {
+        var count = 0;
+        foreach (var _ in text.EnumerateRunes()) count++;
+        return count;
+    }
+
+    private static RecordException Refused(ColumnInfo column, string label, string value, string problem)
+    {
+        var where = column.Table is null ? $"column '{label}'" : $"table '{column.Table}', column '{label}'";
+        return new RecordException($"{where}: '{Visible(value)}' {problem}", label, value);
+    }
+
+    /// <summary>The value for a message: short, and without what a message store cannot hold either (NUL, half surrogates).</summary>
+    private static string Visible(string value)
+    {
+        var shown = value.Length > 60 ? value[..57] + "..." : value;
+        var builder = new StringBuilder(shown.Length);
+        for (var i = 0; i < shown.Length; i++)
+        {
+            var c = shown[i];
+            if (c == '\0') builder.Append("\\0");
+            else if (char.IsHighSurrogate(c) && i + 1 < shown.Length && char.IsLowSurrogate(shown[i + 1])) builder.Append(c).Append(shown[++i]);
+            else if (char.IsSurrogate(c)) builder.Append($"\\u{(int)c:X4}");
+            else builder.Append(c);
+        }
+        return builder.ToString();
     }
 
     private static object? ConvertTo(object value, Type type, ColumnInfo column, TimeZoneInfo timeZone)

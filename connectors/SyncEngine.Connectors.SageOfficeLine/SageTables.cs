@@ -49,7 +49,7 @@ internal sealed class SageTable(SqlDialect dialect, TableInfo info)
         ?? throw new ConfigurationException("table", $"table '{Name}' has no column '{column}'; it has: {string.Join(", ", info.Columns.Select(c => c.Name))}");
 
     /// <summary>The value in the column's type; a value that does not fit names column and value.</summary>
-    public object? Value(string column, object? value, TimeZoneInfo timeZone) => ColumnValue.Convert(value, Column(column), timeZone);
+    public object? Value(string column, object? value, TimeZoneInfo timeZone) => ColumnValue.Convert(value, Column(column), timeZone, column);
 }
 
 /// <summary>The tables one write needs, read from the database once per target.</summary>

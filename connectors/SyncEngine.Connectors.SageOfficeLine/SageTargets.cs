@@ -172,14 +172,24 @@ internal sealed partial class SageOrderTarget(SageOfficeLineConnector connector,
         // Articles first: positions refer to them.
         var createdBy = $"Angelegt aus Shop-Bestellung {order.OrderNumber ?? order.Id} ({Shop}) durch SyncEngine";
         var articles = new Dictionary<string, ResolvedArticle>(StringComparer.OrdinalIgnoreCase);
-        var lines = new List<List<KeyValuePair<string, object?>>>();
+        var lines = new List<(string Where, List<KeyValuePair<string, object?>> Values)>();
         foreach (var child in Mapping.Children)
         {
             var number = child.Positions.First(c => string.Equals(c.Column, "Artikelnummer", StringComparison.OrdinalIgnoreCase));
+            var index = 0;
             foreach (var childRow in row.Children.GetValueOrDefault(child.Name) ?? [])
             {
-                var article = await Articles.ResolveAsync(session, Articles.Number(childRow.Fields[number.Index].Value, number.Field),
-                    SageWriteMapping.Values(childRow, child.Article), createdBy, articles, cancellationToken);
+                var where = $"{child.Path}[{++index}]";
+                ResolvedArticle article;
+                try
+                {
+                    article = await Articles.ResolveAsync(session, Articles.Number(childRow.Fields[number.Index].Value, number.Field),
+                        SageWriteMapping.Values(childRow, child.Article), createdBy, articles, cancellationToken);
+                }
+                catch (RecordException ex)
+                {
+                    throw new RecordException($"{where}: {ex.Message}", ex.Field, ex.Value, ex);
+                }
                 if (article.Created) LogArticleCreated(Logger, article.Artikelnummer, order.OrderNumber ?? order.Id);
                 var values = SageWriteMapping.Values(childRow, child.Positions)
                     .Select(v => string.Equals(v.Key, "Artikelnummer", StringComparison.OrdinalIgnoreCase) ? new(v.Key, article.Artikelnummer) : v).ToList();
@@ -189,7 +199,7 @@ internal sealed partial class SageOrderTarget(SageOfficeLineConnector connector,
                 {
                     values.Add(new("Gesamtpreis", total));
                 }
-                lines.Add(values);
+                lines.Add((where, values));
             }
         }
 
@@ -219,11 +229,18 @@ internal sealed partial class SageOrderTarget(SageOfficeLineConnector connector,
         }
 
         var position = 0;
-        foreach (var line in lines)
+        foreach (var (where, line) in lines)
         {
             var belPosId = await session.NextIdAsync(Sage.Positionen, "BelPosID", cancellationToken);
-            await session.InsertAsync(positions,
-                [new("BelPosID", belPosId), new("Mandant", session.Mandant), new("BelID", belId), new("Position", ++position), .. line], cancellationToken);
+            try
+            {
+                await session.InsertAsync(positions,
+                    [new("BelPosID", belPosId), new("Mandant", session.Mandant), new("BelID", belId), new("Position", ++position), .. line], cancellationToken);
+            }
+            catch (RecordException ex)
+            {
+                throw new RecordException($"{where}: {ex.Message}", ex.Field, ex.Value, ex);
+            }
         }
         LogDocumentWritten(Logger, options.Belegkennzeichen, belegnummer, order.OrderNumber ?? order.Id, existing.Count > 0 ? "updated" : "created", customer.Kto, customer.Match);
         return (belId.ToString(CultureInfo.InvariantCulture), null);

@@ -179,6 +179,34 @@ public sealed class DatabaseWriteTests : IAsyncLifetime
 
     public Task InitializeAsync() => Task.CompletedTask;
 
+    [Theory]
+    [InlineData("Sqlite")]
+    [InlineData("PostgreSql")]
+    public async Task A_value_the_column_cannot_hold_is_dead_lettered_naming_table_column_and_limit_the_same_on_every_database(string provider)
+    {
+        _shop.Records.Add(Orders.Create("3001", ("KE-100", 1, 100m)));
+        _shop.Records.Add(Orders.Create("3002", ("KE-100", 1, 100m)) with { OrderNumber = new string('9', 10_000) });
+        _shop.Records.Add(Orders.Create("3003", ("KE-100", 1, 100m), ("SD-64", 100_000_000_000_000m, 5m)));
+        _shop.Records.Add(Orders.Create("3004", ("KE-\0100", 1, 100m)));
+        _shop.Records.Add(Orders.Create("3005", ("KE-\uD83D", 1, 100m)));
+        _shop.Records.Add(Orders.Create("3006", ("ÁRVÍZTŰRŐ-\U0001F600-1234567890123456789012345678", 1, 100m)));
+        var engine = await StartAsync(provider);
+
+        var run = await engine.RunAsync("orders");
+
+        // SQLite enforces no VARCHAR length and stores a NUL; PostgreSQL refuses both without naming the column, and the half
+        // character failed the whole batch there. Now each is refused alike, before the database sees it.
+        var letters = (await engine.State.GetDeadLettersAsync("orders", null, default)).ToDictionary(l => l.RecordKey, l => l.Error);
+        Assert.Equal(["3002", "3003", "3004", "3005"], letters.Keys.Order());
+        Assert.Equal((RunStatus.CompletedWithErrors, 2L, 4L), (run.Status, run.Written, run.DeadLettered));
+        Assert.Equal($"table 'KHKVKBelege', column 'Referenz': '{new string('9', 57)}...' has 10000 characters, but the column holds 40", letters["3002"]);
+        Assert.Equal("Lines[2]: table 'KHKVKBelegePositionen', column 'Menge': '100000000000000' has 15 digits before the decimal point, but the column holds 14 (precision 18, scale 4)", letters["3003"]);
+        Assert.Equal("Lines[1]: table 'KHKVKBelegePositionen', column 'Artikelnummer': 'KE-\\0100' holds the NUL character (U+0000) at position 4, which PostgreSQL cannot store and many programs take for the end of the text; remove it at the source or map the field with \"clean\": true", letters["3004"]);
+        Assert.Equal("Lines[1]: table 'KHKVKBelegePositionen', column 'Artikelnummer': 'KE-\\uD83D' holds half of a character (U+D83D without its pair) at position 4, which is no text", letters["3005"]);
+        // 40 characters, one of them beyond U+FFFF: it fits, though it is 41 UTF-16 units.
+        Assert.Equal(["SR-3001|1|1|KE-100|1|100|1", "SR-3006|2|1|ÁRVÍZTŰRŐ-\U0001F600-1234567890123456789012345678|1|100|1"], await Database.RowsAsync(Orders.Lines));
+    }
+
     public async Task DisposeAsync()
     {
         foreach (var engine in _engines) await engine.DisposeAsync();

@@ -34,6 +34,17 @@ public sealed class SqliteDialect : OnConflictDialect
         return typeof(string);
     }
 
+    /// <summary>"VARCHAR(24)" and "DECIMAL(19, 4)" as declared: the column schema gives "VARCHAR" and "DECIMAL" only.</summary>
+    internal override async Task<IReadOnlyDictionary<string, string>> DeclaredTypesAsync(DbConnection connection, DbTransaction? transaction, string table,
+        CancellationToken cancellationToken)
+    {
+        var types = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
+        await using var command = Command(connection, transaction, "SELECT name, type FROM pragma_table_info(@p0)", [table]);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) types[reader.GetString(0)] = reader.GetString(1);
+        return types;
+    }
+
     internal override DbDataSource CreateDataSource(string connectionString) => SqliteFactory.Instance.CreateDataSource(connectionString);
 
     /// <summary>
