@@ -243,4 +243,20 @@ public sealed class ResilienceTests(ITestOutputHelper output) : IAsyncLifetime
         // Like any other order that cannot be read, it does not hold the cursor back; a fix in the shop updates it and it is read again.
         Assert.NotNull(await engine.State.GetCursorAsync("orders", default));
     }
+
+    [Fact]
+    public async Task An_order_with_an_escaped_half_surrogate_is_dead_lettered_naming_the_field_and_the_page_is_read_on()
+    {
+        var ids = _shop.AddOrders(3);
+        // Well-formed JSON, yet no string can be read from "\uD83D" alone (half of an emoji).
+        _shop.UpdateOrder(ids[1], o => o["comment"] = "HALF-MARKER");
+        _shop.SendRawBytes("HALF-MARKER", "Szia \\uD83D"u8.ToArray());
+        var engine = Start();
+
+        var run = await engine.RunAsync("orders");
+
+        Assert.Equal((RunStatus.CompletedWithErrors, 2L, 1L), (run.Status, run.Written, run.DeadLettered));
+        var letter = Assert.Single(await engine.State.GetDeadLettersAsync("orders", null, default));
+        Assert.Equal($"order {ids[1]}: field 'comment': 'Szia \\uD83D' holds an escaped half of a character (\\uD800-\\uDFFF without its pair), which is no text", letter.Error);
+    }
 }

@@ -133,11 +133,17 @@ internal static partial class ShopJson
     public static string Escape(string id) => Uri.EscapeDataString(id).Replace("%3D", "=", StringComparison.Ordinal);
 
     /// <summary>
-    /// Where a value of <paramref name="item"/> holds bytes that are not UTF-8 (a shop whose database holds Latin-2 text):
-    /// the field, the value as far as it reads and the first bad byte; null when all of it is text.
+    /// Where a value of <paramref name="item"/> is no text: bytes that are not UTF-8 (a shop whose database holds Latin-2
+    /// text), or an escaped half of a surrogate pair (<c>\uD83D</c> alone), which well-formed JSON may hold but no string
+    /// can be read from. Names the field, the value as far as it reads and what is wrong; null when all of it is text.
     /// </summary>
-    public static string? Undecodable(JsonElement item) =>
-        Utf8.IsValid(JsonMarshal.GetRawUtf8Value(item)) ? null : FindUndecodable(item, null);
+    public static string? Undecodable(JsonElement item)
+    {
+        var raw = JsonMarshal.GetRawUtf8Value(item);
+        return Utf8.IsValid(raw) && !MayEscapeSurrogate(raw) ? null : FindUndecodable(item, null);
+    }
+
+    private static bool MayEscapeSurrogate(ReadOnlySpan<byte> raw) => raw.IndexOf("\\uD"u8) >= 0 || raw.IndexOf("\\ud"u8) >= 0;
 
     private static string? FindUndecodable(JsonElement element, string? path)
     {
@@ -161,7 +167,19 @@ internal static partial class ShopJson
             case JsonValueKind.String:
                 var raw = JsonMarshal.GetRawUtf8Value(element);
                 var text = raw[1..^1];
-                return Utf8.IsValid(text) ? null : Describe($"field '{path}'", text);
+                if (!Utf8.IsValid(text)) return Describe($"field '{path}'", text);
+                if (!MayEscapeSurrogate(text)) return null;
+                try
+                {
+                    element.GetString();
+                    return null;
+                }
+                catch (InvalidOperationException)
+                {
+                    var shown = Encoding.UTF8.GetString(text);
+                    if (shown.Length > 60) shown = shown[..57] + "...";
+                    return $"field '{path}': '{shown}' holds an escaped half of a character (\\uD800-\\uDFFF without its pair), which is no text";
+                }
             default:
                 return null;
         }
