@@ -259,4 +259,18 @@ public sealed class ResilienceTests(ITestOutputHelper output) : IAsyncLifetime
         var letter = Assert.Single(await engine.State.GetDeadLettersAsync("orders", null, default));
         Assert.Equal($"order {ids[1]}: field 'comment': 'Szia \\uD83D' holds an escaped half of a character (\\uD800-\\uDFFF without its pair), which is no text", letter.Error);
     }
+
+    [Fact]
+    public async Task An_order_without_products_is_dead_lettered_instead_of_becoming_an_empty_document()
+    {
+        var ids = _shop.AddOrders(2);
+        _shop.UpdateOrder(ids[0], o => o["orderProducts"] = new System.Text.Json.Nodes.JsonArray());
+        var engine = Start();
+
+        var run = await engine.RunAsync("orders");
+
+        Assert.Equal((RunStatus.CompletedWithErrors, 1L, 1L), (run.Status, run.Written, run.DeadLettered));
+        var letter = Assert.Single(await engine.State.GetDeadLettersAsync("orders", null, default));
+        Assert.Equal((ids[0], $"order {ids[0]}: field 'orderProducts' is empty; an order without products is not imported"), (letter.RecordKey, letter.Error));
+    }
 }

@@ -156,6 +156,8 @@ internal sealed class OrderMapper(ShopRenterOptions options, TimeZoneInfo zone, 
                 TaxKey = TaxKey(taxRate, productId),
             });
         }
+        // Products removed in the shop's admin leave an order that sells nothing: no document for the ERP.
+        if (lines.Count == 0) throw new RecordException($"{where}: field 'orderProducts' is empty; an order without products is not imported", "orderProducts");
         var addons = resourceId is not null && extras.Addons.TryGetValue(resourceId, out var read) ? read : o.List("orderProductAddons").ToList();
         foreach (var addon in addons)
         {
