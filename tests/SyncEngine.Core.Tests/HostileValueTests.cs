@@ -153,5 +153,23 @@ public sealed class HostileValueTests : IDisposable
         SqliteConnection.ClearAllPools();
     }
 
+    [Theory]
+    [InlineData(StateBackend.Sqlite)]
+    [InlineData(StateBackend.PostgreSql)]
+    public async Task A_dead_letter_holding_a_NUL_or_half_a_surrogate_pair_is_stored_with_them_made_visible(StateBackend backend)
+    {
+        await using var postgres = backend == StateBackend.PostgreSql ? await PostgresDatabase.CreateAsync() : null;
+        var store = TestEngine.CreateState(backend, _folder, postgres);
+        // An unreadable csv line keeps its raw text, NUL and all; PostgreSQL refused it and the run failed at every commit.
+        var letter = new DeadLetter { Flow = "csv", RecordKey = "orders.csv#7\0", Payload = "K;7;a\0b;\uD83D", Error = "line 7: 9 columns, but the header names 8" };
+
+        await store.CommitBatchAsync(new BatchCommit { Flow = "csv", DeadLetters = [letter], Checksums = [new("k\0", "abc")] }, default);
+
+        var stored = Assert.Single(await store.GetDeadLettersAsync("csv", null, default));
+        Assert.Equal(("orders.csv#7\u2400", "K;7;a\u2400b;\uFFFD"), (stored.RecordKey, stored.Payload));
+        Assert.Equal("abc", (await store.GetChecksumsAsync("csv", ["k\0"], default)).Values.Single());
+        SqliteConnection.ClearAllPools();
+    }
+
     public void Dispose() => _folder.Dispose();
 }

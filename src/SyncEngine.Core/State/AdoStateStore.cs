@@ -441,7 +441,7 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
     {
         var parameter = command.CreateParameter();
         parameter.ParameterName = name;
-        parameter.Value = value ?? DBNull.Value;
+        parameter.Value = value is string text ? StateDialect.Storable(text) : value ?? DBNull.Value;
         command.Parameters.Add(parameter);
     }
 }

@@ -29,6 +29,31 @@ public abstract class StateDialect
     public abstract Task UpsertAsync(DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<(string Name, string Type)> columns,
         IReadOnlyList<object?[]> rows, string onConflict, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Text as the state store keeps it: a NUL becomes '␀' (U+2400) and half a surrogate pair U+FFFD. PostgreSQL refuses
+    /// both, and a dead letter holding a bad input line, or a key read from one, failed the run at its commit, every run.
+    /// </summary>
+    public static string Storable(string text)
+    {
+        var clean = true;
+        for (var i = 0; i < text.Length && clean; i++)
+        {
+            if (text[i] == '\0') clean = false;
+            else if (char.IsHighSurrogate(text[i]) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) i++;
+            else if (char.IsSurrogate(text[i])) clean = false;
+        }
+        if (clean) return text;
+        var builder = new System.Text.StringBuilder(text.Length);
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (c == '\0') builder.Append('\u2400');
+            else if (char.IsHighSurrogate(c) && i + 1 < text.Length && char.IsLowSurrogate(text[i + 1])) builder.Append(c).Append(text[++i]);
+            else builder.Append(char.IsSurrogate(c) ? '\uFFFD' : c);
+        }
+        return builder.ToString();
+    }
+
     /// <summary>Run once per connection pool before migrations.</summary>
     public virtual Task PrepareAsync(DbConnection connection, CancellationToken cancellationToken) => Task.CompletedTask;
 
@@ -43,7 +68,7 @@ public abstract class StateDialect
 
         public override string InKeys(string column, string parameter) => $"{column} IN (SELECT value FROM json_each(@{parameter}))";
 
-        public override object KeyList(IReadOnlyCollection<string> keys) => System.Text.Json.JsonSerializer.Serialize(keys);
+        public override object KeyList(IReadOnlyCollection<string> keys) => System.Text.Json.JsonSerializer.Serialize(keys.Select(Storable));
 
         public override async Task UpsertAsync(DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<(string Name, string Type)> columns,
             IReadOnlyList<object?[]> rows, string onConflict, CancellationToken cancellationToken)
@@ -62,7 +87,7 @@ public abstract class StateDialect
             }).ToArray();
             foreach (var row in rows)
             {
-                for (var i = 0; i < parameters.Length; i++) parameters[i].Value = row[i] ?? DBNull.Value;
+                for (var i = 0; i < parameters.Length; i++) parameters[i].Value = row[i] is string text ? Storable(text) : row[i] ?? DBNull.Value;
                 await command.ExecuteNonQueryAsync(cancellationToken);
             }
         }
@@ -83,7 +108,7 @@ public abstract class StateDialect
 
         public override string InKeys(string column, string parameter) => $"{column} = ANY(@{parameter})";
 
-        public override object KeyList(IReadOnlyCollection<string> keys) => keys.ToArray();
+        public override object KeyList(IReadOnlyCollection<string> keys) => keys.Select(Storable).ToArray();
 
         public override async Task UpsertAsync(DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<(string Name, string Type)> columns,
             IReadOnlyList<object?[]> rows, string onConflict, CancellationToken cancellationToken)
@@ -102,7 +127,7 @@ public abstract class StateDialect
                 {
                     "bigint" => rows.Select(r => r[i] is null ? (long?)null : Convert.ToInt64(r[i], System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
                     "integer" => rows.Select(r => r[i] is null ? (int?)null : Convert.ToInt32(r[i], System.Globalization.CultureInfo.InvariantCulture)).ToArray(),
-                    _ => (object)rows.Select(r => (string?)r[i]).ToArray(),
+                    _ => (object)rows.Select(r => r[i] is string text ? Storable(text) : (string?)r[i]).ToArray(),
                 };
                 command.Parameters.Add(parameter);
             }
