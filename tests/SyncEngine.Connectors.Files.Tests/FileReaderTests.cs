@@ -321,5 +321,25 @@ public sealed class FileReaderTests : IAsyncDisposable
         Assert.Equal(CanonicalJson.Serialize(Orders.Kovacs), CanonicalJson.Serialize(back));
     }
 
+    [Fact]
+    public async Task A_record_without_id_is_dead_lettered_naming_its_own_line_not_its_last_child_line()
+    {
+        var file = """{ "recordTypes": { "header": "K", "positionen": "P" } }""";
+        _engine.Connection("erpin", "erp", new Dictionary<string, string?> { ["Format"] = "csv", ["Delimiter"] = ";", ["MinimumAge"] = "00:00:00" })
+            .Connection("back", "back", new Dictionary<string, string?> { ["FileName"] = "order-{Id}.json" })
+            .Flow("import", "erpin/orders", "back/orders", _engine.Mapping("read.json", Mapping("read", file)));
+        _engine.Drop("erp", "orders.csv", Encoding.UTF8.GetBytes(
+            "K;Id;Belegnummer;Datum;Waehrung;Betrag;Notiz\r\n" +
+            "P;Pos;Artikel;Bezeichnung;Menge;Preis;Steuer\r\n" +
+            "K;;SR-1001;2026-11-20T09:15:00+01:00;HUF;25500,5;\r\n" +
+            "P;1;KE-100;Táska;2;7874,02;27\r\n" +
+            "P;2;SD-64;SD;1;3149,61;5\r\n"));
+
+        await _engine.RunAsync("import");
+
+        var letter = Assert.Single(await _engine.DeadLettersAsync("import"));
+        Assert.Equal("orders.csv, line 3: field 'Id': the record has no id", letter.Error);
+    }
+
     public ValueTask DisposeAsync() => _engine.DisposeAsync();
 }

@@ -119,6 +119,8 @@ public sealed class RecordMapping
         var run = new MappingRun { Culture = Culture, TimeZone = TimeZone, Direction = MappingDirection.Read };
         var record = ModelWriter.Create(RecordType);
         Fill(record, new Scope { Current = row, Run = run }, _writers, RecordType);
+        // Before the child rows are read, so a file reader names the record's own line, not its last child line.
+        if (string.IsNullOrWhiteSpace(((Entity)record).Id)) throw new RecordException("field 'Id': the record has no id", "Id", null);
         foreach (var child in Children)
         {
             var items = (System.Collections.IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(child.ElementType))!;
@@ -132,9 +134,7 @@ public sealed class RecordMapping
             }
             child.Writer!.Set(record, items);
         }
-        var entity = (Entity)record;
-        if (string.IsNullOrWhiteSpace(entity.Id)) throw new RecordException("field 'Id': the record has no id", "Id", null);
-        return entity;
+        return (Entity)record;
     }
 
     private void Fill(object target, Scope scope, IReadOnlyList<(FieldMapping Field, ModelWriter? Writer)> writers, Type type)
