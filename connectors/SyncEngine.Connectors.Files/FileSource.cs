@@ -89,7 +89,7 @@ internal sealed partial class FileSource(IFileStore folder, FileStreamOptions op
         var stream = await folder.OpenReadAsync(file.Path, cancellationToken);
         var text = new StreamReader(stream, layout.ReadEncoding, detectEncodingFromByteOrderMarks: true, bufferSize: 64 * 1024);
         var reader = _format is null
-            ? JsonRecordFormat.OpenReader(text, context.RecordType, file.Name)
+            ? JsonRecordFormat.OpenReader(text, context.RecordType, file.Name, layout.ReadEncoding)
             : new MappedRecordReader(_format.OpenReader(text, file.Name), layout.Mapping!, file.Name, layout.Format is FileFormat.Csv or FileFormat.Txt);
         return new OwningReader(reader, text);
     }

@@ -1,6 +1,7 @@
 using System.Text;
 using System.Text.Encodings.Web;
 using System.Text.Json;
+using Newtonsoft.Json.Linq;
 using SyncEngine.Core.Model;
 
 namespace SyncEngine.Connectors.Files;
@@ -13,7 +14,7 @@ internal static class JsonRecordFormat
     // In a file of another encoding every character beyond ASCII is escaped (\u00E4), so any text fits.
     private static readonly JsonSerializerOptions IndentedAscii = new(CanonicalJson.Options) { WriteIndented = true, Encoder = JavaScriptEncoder.Default };
 
-    public static IRecordReader OpenReader(TextReader text, Type type, string fileName) => new Reader(new JsonTokenReader(text), type, fileName);
+    public static IRecordReader OpenReader(TextReader text, Type type, string fileName, Encoding encoding) => new Reader(new JsonTokenReader(text), type, fileName, encoding);
 
     public static async Task WriteAsync(Stream stream, IAsyncEnumerable<Entity> records, bool single, Encoding encoding, CancellationToken cancellationToken)
     {
@@ -41,7 +42,7 @@ internal static class JsonRecordFormat
         await writer.FlushAsync(cancellationToken);
     }
 
-    private sealed class Reader(JsonTokenReader tokens, Type type, string fileName) : IRecordReader
+    private sealed class Reader(JsonTokenReader tokens, Type type, string fileName, Encoding encoding) : IRecordReader
     {
         private int _index;
 
@@ -50,6 +51,12 @@ internal static class JsonRecordFormat
             if (await tokens.NextAsync(cancellationToken) is not { } item) return null;
             var where = $"{fileName}, record {++_index}";
             if (item.Token is null) return new ReadItem(null, item.Raw, $"{where} (line {item.Line}): {item.Problem}");
+            // Bytes the file's encoding could not decode became U+FFFD: such a value is dead-lettered, never stored as it reads.
+            if (item.Raw.Contains(FileEncodings.Undecodable, StringComparison.Ordinal)
+                && (item.Token is JContainer container ? container.DescendantsAndSelf() : [item.Token]).OfType<JValue>().FirstOrDefault(v => v.Value is string s && s.Contains(FileEncodings.Undecodable, StringComparison.Ordinal)) is { } bad)
+            {
+                return new ReadItem(null, item.Raw, $"{where}: field '{bad.Path}': '{bad.Value}' holds bytes that are not valid {encoding.WebName} (line {item.Line})");
+            }
             try
             {
                 var record = CanonicalJson.Deserialize(item.Raw, type);

@@ -302,6 +302,24 @@ public sealed class FileReaderTests : IAsyncDisposable
     }
 
     [Fact]
+    public async Task Canonical_json_with_bytes_its_encoding_cannot_decode_is_dead_lettered_naming_the_field_instead_of_stored_as_U_FFFD()
+    {
+        _engine.Connection("erp", "out", new Dictionary<string, string?> { ["FileName"] = "order-{Id}.json" })
+            .Flow("copy", "shop/orders", "erp/orders");
+        _engine.Drop("inbox", "orders.json", [
+            .. Encoding.UTF8.GetBytes("""{"id":"1001","orderNumber":"SR-1001"}""" + "\n" + """{"id":"1002","customer":{"id":"C-1","lastName":"Kov"""),
+            0xC3, 0x28, .. Encoding.UTF8.GetBytes("""cs"},"orderNumber":"SR-1002"}""" + "\n" + """{"id":"1003","orderNumber":"SR-1003"}""" + "\n"),
+        ]);
+
+        var run = await _engine.RunAsync("copy");
+
+        Assert.Equal((2L, 1L), (run.Written, run.DeadLettered));
+        var letter = Assert.Single(await _engine.DeadLettersAsync("copy"));
+        Assert.Equal("orders.json, record 2: field 'customer.lastName': 'Kov\uFFFD(cs' holds bytes that are not valid utf-8 (line 2)", letter.Error);
+        Assert.Equal(["order-1001.json", "order-1003.json"], Directory.GetFiles(_engine["out"]).Select(Path.GetFileName).Order());
+    }
+
+    [Fact]
     public async Task Canonical_json_in_a_legacy_encoding_escapes_every_character_beyond_ascii_and_reads_back()
     {
         _engine.Connection("erp", "out", new Dictionary<string, string?> { ["Encoding"] = "windows-1250", ["FileName"] = "order-{Id}.json" })
