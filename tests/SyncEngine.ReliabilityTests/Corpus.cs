@@ -8,8 +8,14 @@ namespace SyncEngine.ReliabilityTests;
 /// <summary>What should become of one hostile record: its rows in the target, or its dead letter's reason.</summary>
 public abstract record Expected
 {
-    /// <summary>Stored: <paramref name="Sql"/> returns exactly <paramref name="Rows"/>, and the record has no dead letter.</summary>
-    public sealed record Stored(string What, string Sql, params string[] Rows) : Expected;
+    /// <summary>Stored: the queries return exactly <paramref name="Rows"/>, one after the other, and the record has no dead letter.</summary>
+    public sealed record Stored(string What, string[] Queries, string[] Rows) : Expected
+    {
+        public Stored(string what, string sql, params string[] rows)
+            : this(what, [sql], rows)
+        {
+        }
+    }
 
     /// <summary>Dead-lettered under the record's key with exactly this reason, and nothing of it in the target.</summary>
     public sealed record DeadLettered(string Error, string? TargetSql = null) : Expected;
@@ -50,7 +56,8 @@ public sealed class Corpus(ITestOutputHelper output, string path)
             switch (c.Expect)
             {
                 case Expected.Stored stored:
-                    var rows = await target.RowsAsync(stored.Sql);
+                    var rows = new List<string>();
+                    foreach (var query in stored.Queries) rows.AddRange(await target.RowsAsync(query));
                     outcome = mine.Count > 0 ? $"dead-lettered: {string.Join(" / ", mine)}" : rows.SequenceEqual(stored.Rows) ? $"stored: {stored.What}" : $"stored: [{Show(rows)}]";
                     if (mine.Count > 0 || !rows.SequenceEqual(stored.Rows)) problem = $"expected stored as [{Show(stored.Rows)}], but {outcome}";
                     break;
