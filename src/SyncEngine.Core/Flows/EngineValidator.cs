@@ -120,6 +120,7 @@ public sealed class EngineValidator(
                 : null,
         Options = flow.Options,
         Links = state,
+        Receipts = state,
         Full = full,
     };
 
