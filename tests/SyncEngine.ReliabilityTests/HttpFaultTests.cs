@@ -45,7 +45,7 @@ public sealed class HttpFaultTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.True(run.Status == "succeeded", $"seed {seed}: {run}");
         // What an import without faults writes, order for order; a page given up in one run comes in the next, so document
         // and customer numbers may be handed out in another order.
-        foreach (var query in new[] { Documents, Positions, Customers })
+        foreach (var query in new[] { SageSql.DocumentsByOrder, SageSql.PositionsByOrder, SageSql.CustomersByOrder })
             Assert.Equal(await reference.Sage.RowsAsync(query), await setup.Sage.RowsAsync(query));
         Assert.True(faults.Values.Sum() >= 5, $"seed {seed}: too few faults injected to mean anything: {faults.Values.Sum()}");
         // Retry-After: nothing reaches the shop until the time it asked for has passed.
@@ -59,18 +59,6 @@ public sealed class HttpFaultTests(ITestOutputHelper output) : IAsyncLifetime
         Assert.Equal(0, shop.Throttled);
         Assert.True(requests.Count <= 2 * cleanRequests + 2 * faults.Values.Sum(), $"seed {seed}: {requests.Count} requests for {cleanRequests} without faults");
     }
-
-    private const string Documents =
-        "SELECT USER_ShopOrderId, Referenznummer, Belegdatum, A0Name1, A0PLZ, A1Name1, Zahlungskond, Versand, NettoBetrag, SteuerBetrag, BruttoBetrag, Memo " +
-        "FROM KHKVKBelege ORDER BY USER_ShopOrderId";
-
-    private const string Positions =
-        "SELECT b.USER_ShopOrderId, p.Position, p.Artikelnummer, p.Bezeichnung1, p.Menge, p.Einzelpreis, p.Gesamtpreis, p.Steuercode " +
-        "FROM KHKVKBelegePositionen p JOIN KHKVKBelege b ON b.Mandant = p.Mandant AND b.BelID = p.BelID ORDER BY b.USER_ShopOrderId, p.Position";
-
-    private const string Customers =
-        "SELECT k.USER_ShopCustomerId, a.Name1, a.EMail, a.Ort, (SELECT COUNT(*) FROM KHKVKBelege b WHERE b.A0Empfaenger = k.Kto) " +
-        "FROM KHKKontokorrent k JOIN KHKAdressen a ON a.Mandant = k.Mandant AND a.Adresse = k.Adresse ORDER BY a.EMail, k.USER_ShopCustomerId";
 
     private async Task<ShopRenterSage> StartAsync()
     {

@@ -51,11 +51,12 @@ public sealed class ShopRenterSage : IAsyncDisposable
 
     public string ConfigFile => Folder["syncengine.json"];
 
-    public static async Task<ShopRenterSage> StartAsync(string provider)
+    /// <param name="postgresServer">For PostgreSQL, a server other than the test script's (see <see cref="PostgresServer"/>).</param>
+    public static async Task<ShopRenterSage> StartAsync(string provider, string? postgresServer = null)
     {
         var folder = new TempDirectory();
         var simulator = ShopRenterSimulator.Start();
-        var sage = await TestDatabase.CreateAsync(provider, folder, "sage/OLReweAbf.db", midnightAsDay: true);
+        var sage = await TestDatabase.CreateAsync(provider, folder, "sage/OLReweAbf.db", midnightAsDay: true, server: postgresServer);
         var setup = new ShopRenterSage(folder, simulator, sage);
         CopyFolder(Path.Combine(Repository.Root, "mappings"), folder["mappings"]);
         setup.Configuration = setup.Config();
