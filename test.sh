@@ -25,6 +25,8 @@
 #
 # Exported to the tests:
 #   SYNCENGINE_TEST_POSTGRES  Npgsql connection string of the throwaway server
+#   SYNCENGINE_TEST_PG_BIN, SYNCENGINE_TEST_PG_USER  its bin dir and OS user, for tests that run a
+#                             PostgreSQL server of their own (to stop it mid-run)
 #   SYNCENGINE_TEST_FTP       ftp://syncengine-ftp:PASSWORD@127.0.0.1:PORT/ (passive mode;
 #                             "/" is the user's home, chrooted)
 #   SYNCENGINE_TEST_FTPS      ftps://... same server, user and port: explicit TLS (AUTH TLS)
@@ -298,6 +300,8 @@ EOF
         die "could not create database syncengine_test"
 
     export SYNCENGINE_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Password=$PG_PASSWORD;Database=syncengine_test;Pooling=true"
+    # For tests that start (and stop) a PostgreSQL server of their own.
+    export SYNCENGINE_TEST_PG_BIN="$PG_BIN" SYNCENGINE_TEST_PG_USER="$PG_USER"
     log "PostgreSQL: ready on 127.0.0.1:$PG_PORT, database syncengine_test"
 }
 

@@ -1,5 +1,4 @@
 using System.Diagnostics;
-using System.Text;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
@@ -8,20 +7,6 @@ using SyncEngine.Testing;
 using Xunit;
 
 namespace SyncEngine.Testing.ShopRenter;
-
-/// <summary>What one <c>syncengine sync FLOW --json</c> printed.</summary>
-public sealed record SyncResult(int ExitCode, string Out, string Error)
-{
-    private JsonElement Json => JsonDocument.Parse(Out).RootElement;
-
-    public string Status => Json.GetProperty("status").GetString()!;
-    public long Read => Json.GetProperty("read").GetInt64();
-    public long Written => Json.GetProperty("written").GetInt64();
-    public long Skipped => Json.GetProperty("skipped").GetInt64();
-    public long DeadLettered => Json.GetProperty("deadLettered").GetInt64();
-
-    public override string ToString() => $"exit {ExitCode}: {Out}{Error}";
-}
 
 /// <summary>
 /// A customer's installation, in a folder of its own: two ShopRenter shops (the simulator) and one Sage Office Line
@@ -66,13 +51,14 @@ public sealed class ShopRenterSage : IAsyncDisposable
 
     public string ConfigFile => Folder["syncengine.json"];
 
-    public static async Task<ShopRenterSage> StartAsync(string provider)
+    /// <param name="postgresServer">For PostgreSQL, a server other than the test script's (see <see cref="PostgresServer"/>).</param>
+    public static async Task<ShopRenterSage> StartAsync(string provider, string? postgresServer = null)
     {
         var folder = new TempDirectory();
         var simulator = ShopRenterSimulator.Start();
-        var sage = await TestDatabase.CreateAsync(provider, folder, "sage/OLReweAbf.db", midnightAsDay: true);
+        var sage = await TestDatabase.CreateAsync(provider, folder, "sage/OLReweAbf.db", midnightAsDay: true, server: postgresServer);
         var setup = new ShopRenterSage(folder, simulator, sage);
-        CopyFolder(Path.Combine(RepositoryRoot(), "mappings"), folder["mappings"]);
+        CopyFolder(Path.Combine(Repository.Root, "mappings"), folder["mappings"]);
         setup.Configuration = setup.Config();
         await setup.SaveConfigurationAsync();
         return setup;
@@ -170,46 +156,11 @@ public sealed class ShopRenterSage : IAsyncDisposable
         return result;
     }
 
-    /// <summary>
-    /// Starts the real <c>syncengine</c> program (<c>dotnet syncengine.dll ARGS --config syncengine.json</c>) in the
-    /// installation's folder, as an operator or the service manager would: a process of its own that can be killed.
-    /// </summary>
-    public Process StartProcess(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet")
-        {
-            WorkingDirectory = Folder.Path,
-            RedirectStandardOutput = true,
-            RedirectStandardError = true,
-            UseShellExecute = false,
-            StandardOutputEncoding = Encoding.UTF8,
-            StandardErrorEncoding = Encoding.UTF8,
-        };
-        start.ArgumentList.Add(Path.Combine(AppContext.BaseDirectory, "syncengine.dll"));
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        start.ArgumentList.Add("--config");
-        start.ArgumentList.Add(ConfigFile);
-        return Process.Start(start)!;
-    }
+    /// <summary>Starts the real <c>syncengine</c> program in the installation's folder: a process of its own that can be killed.</summary>
+    public Process StartProcess(params string[] args) => SyncengineProgram.Start(Folder.Path, ConfigFile, args);
 
     /// <summary>Runs the real <c>syncengine</c> program to its end and returns what it printed.</summary>
-    public async Task<SyncResult> RunProcessAsync(params string[] args)
-    {
-        using var process = StartProcess(args);
-        var output = process.StandardOutput.ReadToEndAsync();
-        var error = process.StandardError.ReadToEndAsync();
-        using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(5));
-        try
-        {
-            await process.WaitForExitAsync(timeout.Token);
-        }
-        catch (OperationCanceledException)
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"syncengine {string.Join(' ', args)} did not end within 5 minutes: {await error}");
-        }
-        return new SyncResult(process.ExitCode, await output, await error);
-    }
+    public Task<SyncResult> RunProcessAsync(params string[] args) => SyncengineProgram.RunAsync(Folder.Path, ConfigFile, args);
 
     private static void CopyFolder(string from, string to)
     {
@@ -221,12 +172,6 @@ public sealed class ShopRenterSage : IAsyncDisposable
         }
     }
 
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SyncEngine.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("The tests run outside the SyncEngine repository.");
-    }
 
     public async ValueTask DisposeAsync()
     {
