@@ -96,6 +96,10 @@ public sealed class HostileValueTests : IDisposable
 
         Assert.Equal("2027-01-01 00:30", row["Datum"]);
         Assert.Equal("Bestellung vom 01.01.2027", row["Text"]);
+
+        // A mapping that names no zone writes the time as the record has it, not in the server's zone.
+        var unzoned = Mapping(""" { "record": "Order", "fields": { "Datum": { "path": "OrderedAt", "format": "yyyy-MM-dd HH:mm" } } } """);
+        Assert.Equal("2026-11-20 09:15", unzoned.ToRow(Order("Kovács"))["Datum"]);
     }
 
     [Fact]

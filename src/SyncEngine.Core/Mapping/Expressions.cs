@@ -34,6 +34,10 @@ internal sealed class MappingRun
 {
     public required CultureInfo Culture { get; init; }
     public required TimeZoneInfo TimeZone { get; init; }
+
+    /// <summary>The zone formatted instants are written in: the mapping's, when it names one.</summary>
+    public TimeZoneInfo? FormatZone { get; init; }
+
     public required MappingDirection Direction { get; init; }
     public MappingContext? Context { get; init; }
     public Dictionary<LookupKey, string?> Links { get; } = [];
@@ -66,7 +70,7 @@ internal sealed class ValueExpression
             value = Math.Round(System.Convert.ToDecimal(value, CultureInfo.InvariantCulture), digits, MidpointRounding.AwayFromZero);
         var culture = Culture ?? scope.Run.Culture;
         if (Format is not null && scope.Run.Direction == MappingDirection.Write && value is IFormattable formattable)
-            value = InZone(formattable, scope.Run.TimeZone).ToString(Format, culture);
+            value = InZone(formattable, scope.Run.FormatZone).ToString(Format, culture);
         if (Text.Count > 0 && value is not null)
         {
             var text = ValueConverter.ToText(value, culture)!;
@@ -80,10 +84,11 @@ internal sealed class ValueExpression
 
     /// <summary>
     /// An instant formatted for a file or column is the wall clock of the mapping's time zone, as a date column is written:
-    /// a UTC 23:30 is the next day in Budapest.
+    /// a UTC 23:30 is the next day in Budapest. A mapping that names no zone writes it as the record has it, whatever the
+    /// server's zone.
     /// </summary>
-    public static IFormattable InZone(IFormattable value, TimeZoneInfo timeZone) =>
-        value is DateTimeOffset instant ? TimeZoneInfo.ConvertTime(instant, timeZone) : value;
+    public static IFormattable InZone(IFormattable value, TimeZoneInfo? timeZone) =>
+        value is DateTimeOffset instant && timeZone is not null ? TimeZoneInfo.ConvertTime(instant, timeZone) : value;
 
     public static bool IsEmpty(object? value) => value is null || value is DBNull || (value is string s && s.Length == 0);
 
@@ -155,7 +160,7 @@ internal sealed partial class TemplateSource : Source
         var text = Token().Replace(_template, m =>
         {
             var value = scope.Resolve(m.Groups[1].Value);
-            if (m.Groups[2].Success && value is IFormattable formattable) value = ValueExpression.InZone(formattable, scope.Run.TimeZone);
+            if (m.Groups[2].Success && value is IFormattable formattable) value = ValueExpression.InZone(formattable, scope.Run.FormatZone);
             return ValueConverter.ToText(value, culture, m.Groups[2].Success ? m.Groups[2].Value : null) ?? string.Empty;
         });
         // "{LastName}, {FirstName}" of a customer with no first name reads "Kovács", not "Kovács, ".

@@ -138,7 +138,7 @@ public static class MappingLoader
             }
         }
         if (errors.Count > 0) return (null, errors);
-        return (new RecordMapping(file, root, direction, recordType!, culture, timeZone, fields, children), errors);
+        return (new RecordMapping(file, root, direction, recordType!, culture, timeZone, fields, children) { TimeZoneGiven = root["timeZone"] is not null }, errors);
     }
 
     internal static IEnumerable<string> RequiredMembers(Type type) =>

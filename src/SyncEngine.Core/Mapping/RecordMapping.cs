@@ -89,6 +89,11 @@ public sealed class RecordMapping
     public Type RecordType { get; }
     public CultureInfo Culture { get; }
     public TimeZoneInfo TimeZone { get; }
+
+    /// <summary>The mapping names its <c>timeZone</c>: formatted instants are written in it (else as the record has them).</summary>
+    public bool TimeZoneGiven { get; init; }
+
+    private TimeZoneInfo? FormatZone => TimeZoneGiven ? TimeZone : null;
     public IReadOnlyList<FieldMapping> Fields { get; }
     public IReadOnlyList<ChildMapping> Children { get; }
 
@@ -100,7 +105,7 @@ public sealed class RecordMapping
     /// <summary>Maps a canonical record to a row with its child rows. Throws <see cref="RecordException"/> naming field and value.</summary>
     public async ValueTask<MappedRow> ToRowAsync(Entity record, MappingContext context, CancellationToken cancellationToken)
     {
-        var run = new MappingRun { Culture = Culture, TimeZone = TimeZone, Direction = MappingDirection.Write, Context = context };
+        var run = new MappingRun { Culture = Culture, TimeZone = TimeZone, FormatZone = FormatZone, Direction = MappingDirection.Write, Context = context };
         var scope = new Scope { Current = record, Run = run };
         if (_lookups.Length > 0) await ResolveLinksAsync(scope, context, cancellationToken);
         return ToRow(scope, Fields, Children);
@@ -110,7 +115,7 @@ public sealed class RecordMapping
     public MappedRow ToRow(Entity record)
     {
         if (_lookups.Length > 0) throw new InvalidOperationException($"{File} looks up id links; use ToRowAsync.");
-        return ToRow(new Scope { Current = record, Run = new MappingRun { Culture = Culture, TimeZone = TimeZone, Direction = MappingDirection.Write } }, Fields, Children);
+        return ToRow(new Scope { Current = record, Run = new MappingRun { Culture = Culture, TimeZone = TimeZone, FormatZone = FormatZone, Direction = MappingDirection.Write } }, Fields, Children);
     }
 
     /// <summary>Builds a canonical record from a row. Throws <see cref="RecordException"/> naming field and value.</summary>
