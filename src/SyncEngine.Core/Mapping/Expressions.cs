@@ -117,12 +117,56 @@ internal abstract class Source
     public virtual IEnumerable<string> Paths() => [];
 }
 
-internal sealed class PathSource(string path) : Source
+internal sealed class PathSource : Source
 {
-    public string Path { get; } = path;
-    public override object? Evaluate(Scope scope, ValueExpression owner) => scope.Resolve(Path);
+    private readonly PathSource? _rest;
+    private readonly bool _index;
+    private readonly bool _root;
+    /// <summary>The compiled accessor of the record type last seen; mappings serve one type, so it is found once, not per record.</summary>
+    private Accessor? _accessor;
+
+    public PathSource(string path)
+    {
+        Path = path;
+        _index = path == "$index";
+        if (path.StartsWith("$parent.", StringComparison.Ordinal)) _rest = new PathSource(path["$parent.".Length..]);
+        else if (path.StartsWith("$root.", StringComparison.Ordinal))
+        {
+            _rest = new PathSource(path["$root.".Length..]);
+            _root = true;
+        }
+    }
+
+    public string Path { get; }
+
+    public override object? Evaluate(Scope scope, ValueExpression owner) => Get(scope);
+
+    /// <summary>What <see cref="Scope.Resolve"/> gives for this path, without looking the path up again for every record.</summary>
+    private object? Get(Scope scope)
+    {
+        if (_index) return scope.Index;
+        if (_rest is not null)
+        {
+            if (_root)
+            {
+                var root = scope;
+                while (root.Parent is not null) root = root.Parent;
+                return _rest.Get(root);
+            }
+            return _rest.Get(scope.Parent ?? throw new RecordException("'$parent' is used outside a child mapping", Path));
+        }
+        var current = scope.Current;
+        if (current is ISourceRow row) return row.TryGet(Path, out var value) ? value : null;
+        var type = current.GetType();
+        var accessor = _accessor;
+        if (accessor is null || accessor.Type != type) _accessor = accessor = new Accessor(type, ModelPath.Find(type, Path));
+        return accessor.Path?.Get(current);
+    }
+
     public override string Describe() => $"'{Path}'";
     public override IEnumerable<string> Paths() => [Path];
+
+    private sealed record Accessor(Type Type, ModelPath? Path);
 }
 
 internal sealed class ConstSource(object? value) : Source
