@@ -80,7 +80,7 @@ public static class E2eRunner
         var report = new Report { Quick = options.Quick };
         var work = options.WorkDirectory ?? Path.Combine(Path.GetTempPath(), "syncengine-bench", Guid.NewGuid().ToString("N")[..8]);
         Directory.CreateDirectory(work);
-        await using var database = await BenchDatabase.CreateAsync(options.Postgres);
+        var database = await BenchDatabase.CreateAsync(options.Postgres);
         try
         {
             report.Machine = await MachineAsync(database, options);
@@ -93,6 +93,8 @@ public static class E2eRunner
         }
         finally
         {
+            // --keep leaves the data for a profiler: the installations can be run again with the syncengine command line.
+            if (!options.Keep) await database.DisposeAsync();
             if (!options.Keep && options.WorkDirectory is null)
             {
                 try
