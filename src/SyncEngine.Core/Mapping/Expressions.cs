@@ -179,20 +179,37 @@ internal sealed partial class TemplateSource : Source
 {
     private readonly string _template;
     private readonly List<(string Path, string? Format)> _parts;
+    /// <summary>The template split once into literal text and placeholders, so a record costs no regular expression.</summary>
+    private readonly (string Literal, PathSource? Path, string? Format)[] _segments;
 
     public TemplateSource(string template)
     {
         _template = template;
-        _parts = Token().Matches(template).Select(m => (m.Groups[1].Value, m.Groups[2].Success ? m.Groups[2].Value : null)).ToList();
+        var matches = Token().Matches(template);
+        _parts = matches.Select(m => (m.Groups[1].Value, m.Groups[2].Success ? m.Groups[2].Value : null)).ToList();
+        var segments = new List<(string, PathSource?, string?)>();
+        var at = 0;
+        foreach (Match match in matches)
+        {
+            if (match.Index > at) segments.Add((template[at..match.Index], null, null));
+            segments.Add((string.Empty, new PathSource(match.Groups[1].Value), match.Groups[2].Success ? match.Groups[2].Value : null));
+            at = match.Index + match.Length;
+        }
+        if (at < template.Length) segments.Add((template[at..], null, null));
+        _segments = [.. segments];
     }
 
     public override object? Evaluate(Scope scope, ValueExpression owner)
     {
         var culture = owner.Culture ?? scope.Run.Culture;
-        var text = Token().Replace(_template, m =>
-            ValueConverter.ToText(scope.Resolve(m.Groups[1].Value), culture, m.Groups[2].Success ? m.Groups[2].Value : null) ?? string.Empty);
+        var text = new StringBuilder(_template.Length + 16);
+        foreach (var (literal, path, format) in _segments)
+        {
+            if (path is null) text.Append(literal);
+            else text.Append(ValueConverter.ToText(path.Evaluate(scope, owner), culture, format));
+        }
         // "{LastName}, {FirstName}" of a customer with no first name reads "Kovács", not "Kovács, ".
-        return text.Trim().Trim(',').Trim();
+        return text.ToString().Trim().Trim(',').Trim();
     }
 
     public override string Describe() => $"template '{_template}'";
