@@ -3,6 +3,7 @@
 # integration tests need, runs `dotnet test`, then stops and removes them.
 #
 #   ./test.sh                       # everything
+#   ./test.sh --long                # the reliability suite at full strength (25 kills per crash loop)
 #   ./test.sh --filter Category=X   # extra arguments go to `dotnet test`
 #
 # Environment (all optional):
@@ -16,6 +17,7 @@
 #                             free in 21021-21099; passive ports: 20 free in 21100-21299)
 #   SYNCENGINE_TEST_SFTP_PORT SSH port of the throwaway sshd (default: first free in 22022-22099)
 #   KEEP_TEST_TMP=1           keep the throwaway dir (data dirs, server logs) for debugging
+#   SYNCENGINE_TEST_SEED      replay a randomised reliability test with the seed it printed
 #
 # vsftpd and sshd need root (they log in as the test users syncengine-ftp and
 # syncengine-sftp, which test.sh creates once and keeps); as another user
@@ -23,6 +25,8 @@
 #
 # Exported to the tests:
 #   SYNCENGINE_TEST_POSTGRES  Npgsql connection string of the throwaway server
+#   SYNCENGINE_TEST_PG_BIN, SYNCENGINE_TEST_PG_USER  its bin dir and OS user, for tests that run a
+#                             PostgreSQL server of their own (to stop it mid-run)
 #   SYNCENGINE_TEST_FTP       ftp://syncengine-ftp:PASSWORD@127.0.0.1:PORT/ (passive mode;
 #                             "/" is the user's home, chrooted)
 #   SYNCENGINE_TEST_FTPS      ftps://... same server, user and port: explicit TLS (AUTH TLS)
@@ -298,6 +302,8 @@ EOF
         die "could not create database syncengine_test"
 
     export SYNCENGINE_TEST_POSTGRES="Host=127.0.0.1;Port=$PG_PORT;Username=postgres;Password=$PG_PASSWORD;Database=syncengine_test;Pooling=true"
+    # For tests that start (and stop) a PostgreSQL server of their own.
+    export SYNCENGINE_TEST_PG_BIN="$PG_BIN" SYNCENGINE_TEST_PG_USER="$PG_USER"
     log "PostgreSQL: ready on 127.0.0.1:$PG_PORT, database syncengine_test"
 }
 
@@ -644,6 +650,12 @@ summarize_results() {
 }
 
 main() {
+    local args=() arg
+    for arg in "$@"; do
+        if [[ $arg == --long ]]; then export SYNCENGINE_TEST_LONG=1; else args+=("$arg"); fi
+    done
+    set -- "${args[@]+"${args[@]}"}"
+
     trap cleanup EXIT
     trap 'exit 130' INT
     trap 'exit 143' TERM

@@ -164,7 +164,7 @@ public sealed partial class DatabaseConnector : IConnector, IStreamValidator
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            throw new DatabaseException($"connection '{Name}' ({Where}): cannot connect: {Redact(ex.Message)}", ex);
+            throw new DatabaseException($"connection '{Name}' ({Where}): cannot connect: {Redact(ex.Message)}", ex, cannotConnect: true);
         }
     }
 
@@ -179,7 +179,7 @@ public sealed partial class DatabaseConnector : IConnector, IStreamValidator
         await using var command = Dialect.Command(connection, transaction, Dialect.SelectNoRows(real), []);
         await using var reader = await command.ExecuteReaderAsync(cancellationToken);
         var columns = reader.GetColumnSchema()
-            .Select(c => new ColumnInfo(c.ColumnName, c.DataType, c.DataTypeName ?? c.DataType?.Name ?? "?", Dialect.StoresInstant(c)) { Column = c })
+            .Select(c => new ColumnInfo(c.ColumnName, Dialect.ClrTypeOf(c), c.DataTypeName ?? c.DataType?.Name ?? "?", Dialect.StoresInstant(c)) { Column = c })
             .ToList();
         return _tables[table] = new TableInfo(table, real, columns);
     }
@@ -305,4 +305,8 @@ public sealed partial class DatabaseConnector : IConnector, IStreamValidator
 }
 
 /// <summary>The database failed as a whole (unreachable, a table missing, a statement it cannot run): the run stops, nothing of the batch is committed.</summary>
-public sealed class DatabaseException(string message, Exception? inner = null) : Exception(message, inner);
+public sealed class DatabaseException(string message, Exception? inner = null, bool cannotConnect = false) : Exception(message, inner)
+{
+    /// <summary>The database did not answer (down, unreachable), as opposed to refusing what was asked.</summary>
+    public bool CannotConnect { get; } = cannotConnect;
+}

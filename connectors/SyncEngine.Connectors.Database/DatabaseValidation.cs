@@ -58,7 +58,7 @@ public sealed partial class DatabaseConnector
         }
         catch (DatabaseException ex)
         {
-            errors.Add(new ConfigError(Key, ex.Message));
+            errors.Add(new ConfigError(Key, ex.Message) { Unreachable = ex.CannotConnect });
             return errors;
         }
         await using (connection)

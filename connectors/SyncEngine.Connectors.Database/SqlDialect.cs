@@ -72,6 +72,9 @@ public abstract class SqlDialect
     /// <summary>Whether a date-time column holds an instant (UTC) rather than a wall-clock time.</summary>
     internal virtual bool StoresInstant(DbColumn column) => column.DataType == typeof(DateTimeOffset);
 
+    /// <summary>The type values are converted to before they are bound to the column.</summary>
+    internal virtual Type? ClrTypeOf(DbColumn column) => column.DataType;
+
     /// <summary>
     /// Whether the error concerns the record being written (constraint, bad value) rather than the database or the configuration:
     /// such a record is dead-lettered and the batch goes on. SQLSTATE classes 22 (data) and 23 (integrity) by default.

@@ -5,11 +5,12 @@ using SyncEngine.Core.Model;
 namespace SyncEngine.Connectors.Files;
 
 /// <summary>
-/// Writes one file per record (name from its fields), one per batch, or one per run (see <see cref="RunFile"/>), each atomically.
+/// Writes one file per record (name from its fields) or one per batch (see <see cref="StagedBatches"/>), or one per run (see
+/// <see cref="RunFile"/>): staged first, published under the final name only once the engine committed the batch.
 /// With a mapping every record is mapped and checked first: one that cannot be mapped, or whose value the file cannot hold,
 /// fails alone and the others are written. A batch counts as written only once its file, or its staged part, is on the store.
 /// </summary>
-internal sealed class FileTarget : IRecordTarget, ICompletableTarget, IAsyncDisposable
+internal sealed class FileTarget : IRecordTarget, ICommitAwareTarget, ICompletableTarget, IAsyncDisposable
 {
     private readonly IFileStore _folder;
     private readonly FileStreamOptions _options;
@@ -19,6 +20,7 @@ internal sealed class FileTarget : IRecordTarget, ICompletableTarget, IAsyncDisp
     private readonly RecordFormat? _format;
     private readonly MappingContext _mappingContext;
     private readonly RunFile? _runFile;
+    private readonly StagedBatches? _staged;
     private int _batch;
 
     public FileTarget(IFileStore folder, FileStreamOptions options, FileLayout layout, FileNameTemplate template, StreamContext context)
@@ -29,7 +31,8 @@ internal sealed class FileTarget : IRecordTarget, ICompletableTarget, IAsyncDisp
         _template = template;
         _format = layout.Mapping is null ? null : layout.CreateFormat();
         _mappingContext = MappingContext.For(context);
-        if (template.PerRun) _runFile = new RunFile(folder, options.Folder ?? string.Empty, context.Flow, _runTime);
+        if (template.PerRun) _runFile = new RunFile(folder, options.Folder ?? string.Empty, context, _runTime);
+        else _staged = new StagedBatches(folder, options.Folder ?? string.Empty, context, _runTime);
     }
 
     public async Task<WriteResult> WriteAsync(IReadOnlyList<WriteItem> batch, CancellationToken cancellationToken)
@@ -55,34 +58,51 @@ internal sealed class FileTarget : IRecordTarget, ICompletableTarget, IAsyncDisp
             }
         }
 
-        if (_template.PerRecord)
+        if (ready.Count == 0) return new WriteResult(outcomes);
+        string receipt;
+        if (_runFile is not null)
         {
+            receipt = _format is null
+                ? await _runFile.AddRecordsAsync(_batch, ready.Select(r => r.Item.Record).ToList(), cancellationToken)
+                : await _runFile.AddRowsAsync(_batch, ready.Select(r => r.Row!).ToList(), cancellationToken);
+            outcomes.AddRange(ready.Select(r => RecordOutcome.Written(r.Item.Key)));
+        }
+        else if (_template.PerRecord)
+        {
+            var files = new List<(string, string?, Func<Stream, CancellationToken, Task>)>(ready.Count);
             foreach (var (item, row) in ready)
             {
                 var name = FileNames.Combine(_options.Folder ?? string.Empty, _template.Render(item.Record, _runTime, _batch));
-                await WriteFileAsync(name, [item.Record], row is null ? [] : [row], single: true, cancellationToken);
+                files.Add((name, DoneFileFor(name), Writer([item.Record], row is null ? [] : [row], single: true)));
                 outcomes.Add(RecordOutcome.Written(item.Key, name));
             }
-            return new WriteResult(outcomes);
-        }
-        if (ready.Count == 0) return new WriteResult(outcomes);
-        if (_runFile is not null)
-        {
-            if (_format is null) await _runFile.AddRecordsAsync(_batch, ready.Select(r => r.Item.Record).ToList(), cancellationToken);
-            else await _runFile.AddRowsAsync(_batch, ready.Select(r => r.Row!).ToList(), cancellationToken);
+            receipt = await _staged!.StageAsync(_batch, files, cancellationToken);
         }
         else
         {
             var file = FileNames.Combine(_options.Folder ?? string.Empty, _template.Render(null, _runTime, _batch));
-            await WriteFileAsync(file, ready.Select(r => r.Item.Record).ToList(), ready.Where(r => r.Row is not null).Select(r => r.Row!).ToList(), single: false, cancellationToken);
+            var writer = Writer(ready.Select(r => r.Item.Record).ToList(), ready.Where(r => r.Row is not null).Select(r => r.Row!).ToList(), single: false);
+            receipt = await _staged!.StageAsync(_batch, [(file, DoneFileFor(file), writer)], cancellationToken);
+            outcomes.AddRange(ready.Select(r => RecordOutcome.Written(r.Item.Key)));
         }
-        outcomes.AddRange(ready.Select(r => RecordOutcome.Written(r.Item.Key)));
-        return new WriteResult(outcomes);
+        return new WriteResult(outcomes) { Receipt = receipt };
     }
 
-    /// <summary>One file per run: publishes what the run's batches (and any a killed earlier run left) staged; no records, no file.</summary>
+    public Task OnCommittedAsync(string receipt, CancellationToken cancellationToken) =>
+        _staged?.PublishAsync(receipt, cancellationToken) ?? Task.CompletedTask;
+
+    /// <summary>
+    /// One file per run: publishes what the run's batches (and any a killed earlier run left) staged; no records, no file.
+    /// Per record or batch: delivers what a killed run left committed, also when this run had nothing new.
+    /// </summary>
     public async Task CompleteAsync(CancellationToken cancellationToken)
     {
+        if (_staged is not null)
+        {
+            // A run with nothing new still delivers what a killed run left committed.
+            await _staged.RecoverAsync(cancellationToken);
+            return;
+        }
         if (_runFile is null) return;
         var file = FileNames.Combine(_options.Folder ?? string.Empty, _template.Render(null, _runTime, _batch));
         await _runFile.PublishAsync(file, DoneFileFor(file), (stream, parts, ct) => _format is null
@@ -92,13 +112,10 @@ internal sealed class FileTarget : IRecordTarget, ICompletableTarget, IAsyncDisp
 
     public ValueTask DisposeAsync() => _folder.DisposeAsync();
 
-    private async Task WriteFileAsync(string name, IReadOnlyList<Entity> records, IReadOnlyList<MappedRow> rows, bool single, CancellationToken cancellationToken)
-    {
-        await _folder.WriteAtomicAsync(name, (stream, ct) => _format is null
+    private Func<Stream, CancellationToken, Task> Writer(IReadOnlyList<Entity> records, IReadOnlyList<MappedRow> rows, bool single) =>
+        (stream, ct) => _format is null
             ? JsonRecordFormat.WriteAsync(stream, records.ToAsyncEnumerable(), single, _layout.WriteEncoding, ct)
-            : _format.WriteAsync(stream, rows.ToAsyncEnumerable(), single, ct), cancellationToken);
-        if (DoneFileFor(name) is { } marker) await _folder.WriteTextAsync(marker, string.Empty, cancellationToken);
-    }
+            : _format.WriteAsync(stream, rows.ToAsyncEnumerable(), single, ct);
 
     private string? DoneFileFor(string name) => _options.DoneFile is null
         ? null

@@ -14,7 +14,7 @@ public interface IFileStore : IAsyncDisposable
 
     /// <summary>
     /// Regular files in <paramref name="folder"/> whose names match <paramref name="pattern"/> (<c>*.csv</c>), oldest first;
-    /// files being written (<see cref="FileNames.TempPrefix"/>) are never listed. A remote folder that does not exist is an
+    /// files being written (<see cref="FileNames.TempPrefix"/>) are listed only to a pattern starting with that prefix. A remote folder that does not exist is an
     /// error (<see cref="FileStoreException.NotFound"/>); a local one holds no files yet.
     /// </summary>
     Task<IReadOnlyList<FileEntry>> ListAsync(string folder, string pattern, CancellationToken cancellationToken);
@@ -61,6 +61,10 @@ public static class FileNames
 {
     /// <summary>Files being written carry this prefix; they are never listed and so never picked up.</summary>
     public const string TempPrefix = ".syncengine-tmp-";
+
+    /// <summary>Whether a listing by <paramref name="pattern"/> shows the file: temporary names only to a pattern asking for them (clean-up).</summary>
+    public static bool IsListed(string name, string pattern) =>
+        !name.StartsWith(TempPrefix, StringComparison.Ordinal) || pattern.StartsWith(TempPrefix, StringComparison.Ordinal);
 
     /// <summary>A fresh temporary name beside <paramref name="path"/>.</summary>
     public static string TempNameFor(string path) =>

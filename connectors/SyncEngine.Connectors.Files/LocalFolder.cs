@@ -12,7 +12,7 @@ public sealed class LocalFolder(string root) : IFileStore
         var path = Full(folder);
         if (!Directory.Exists(path)) return Task.FromResult<IReadOnlyList<FileEntry>>([]);
         IReadOnlyList<FileEntry> files = new DirectoryInfo(path).EnumerateFiles(pattern, SearchOption.TopDirectoryOnly)
-            .Where(f => !f.Name.StartsWith(FileNames.TempPrefix, StringComparison.Ordinal))
+            .Where(f => FileNames.IsListed(f.Name, pattern))
             .Select(f => new FileEntry(FileNames.Combine(folder, f.Name), f.Name, f.Length, new DateTimeOffset(f.LastWriteTimeUtc, TimeSpan.Zero)))
             .OrderBy(f => f.Modified).ThenBy(f => f.Name, StringComparer.Ordinal)
             .ToList();

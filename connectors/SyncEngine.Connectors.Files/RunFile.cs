@@ -4,6 +4,7 @@ using System.Globalization;
 using System.Runtime.CompilerServices;
 using System.Text;
 using System.Text.Json;
+using SyncEngine.Core.Connectors;
 using SyncEngine.Core.Mapping;
 using SyncEngine.Core.Model;
 
@@ -20,9 +21,11 @@ namespace SyncEngine.Connectors.Files;
 /// </list>
 /// A run that finds a manifest finishes that publication first: if the staged file is still there it is renamed, otherwise
 /// the rename happened (the manifest is only written once the staged file is complete) and only the clean-up is left, even
-/// if the receiver has taken the final file away since. Parts are never published twice.
+/// if the receiver has taken the final file away since. Parts are never published twice, and only parts whose batch the
+/// engine committed are published at all (each part's name is its batch's receipt, see <see cref="IReceiptLog"/>): a part a
+/// killed run staged without committing is thrown away, as its records are read and written again.
 /// </summary>
-internal sealed class RunFile(IFileStore store, string folder, string flow, DateTimeOffset runTime)
+internal sealed class RunFile(IFileStore store, string folder, StreamContext context, DateTimeOffset runTime)
 {
     /// <summary>The hidden staging folder in the target folder; a reader never lists it.</summary>
     public const string StagingFolder = ".syncengine-parts";
@@ -33,7 +36,7 @@ internal sealed class RunFile(IFileStore store, string folder, string flow, Date
     private const string RowsHeader = "#syncengine-part 2 rows";
     private const string RecordsHeader = "#syncengine-part 1 records";
 
-    private readonly string _staging = FileNames.Combine(folder, StagingFolder, SafeName(flow));
+    private readonly string _staging = FileNames.Combine(folder, StagingFolder, SafeName(context.Flow));
     private readonly string _stamp = runTime.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfffffff'Z'", CultureInfo.InvariantCulture);
     private bool _recovered;
 
@@ -41,8 +44,8 @@ internal sealed class RunFile(IFileStore store, string folder, string flow, Date
 
     private string StagedPath => FileNames.Combine(_staging, "publish.staged");
 
-    /// <summary>Stages a batch of mapped rows; once this returns they are durably on the store.</summary>
-    public async Task AddRowsAsync(int batch, IReadOnlyList<MappedRow> rows, CancellationToken cancellationToken)
+    /// <summary>Stages a batch of mapped rows; once this returns they are durably on the store. Returns the batch's receipt.</summary>
+    public async Task<string> AddRowsAsync(int batch, IReadOnlyList<MappedRow> rows, CancellationToken cancellationToken)
     {
         await RecoverAsync(cancellationToken);
         var buffer = _buffer ??= new ArrayBufferWriter<byte>(256 * 1024);
@@ -50,13 +53,14 @@ internal sealed class RunFile(IFileStore store, string folder, string flow, Date
         Encoding.ASCII.GetBytes(RowsHeader + "\n", buffer);
         new BinaryRows(buffer).Write(rows);
         await store.WriteAtomicAsync(PartPath(batch), (stream, ct) => stream.WriteAsync(buffer.WrittenMemory, ct).AsTask(), cancellationToken);
+        return Receipt(PartPath(batch));
     }
 
     /// <summary>A batch's part is built here, then written in one go; reused from batch to batch.</summary>
     private ArrayBufferWriter<byte>? _buffer;
 
-    /// <summary>Stages a batch of canonical records (a stream without a mapping).</summary>
-    public async Task AddRecordsAsync(int batch, IReadOnlyList<Entity> records, CancellationToken cancellationToken)
+    /// <summary>Stages a batch of canonical records (a stream without a mapping). Returns the batch's receipt.</summary>
+    public async Task<string> AddRecordsAsync(int batch, IReadOnlyList<Entity> records, CancellationToken cancellationToken)
     {
         await RecoverAsync(cancellationToken);
         await store.WriteAtomicAsync(PartPath(batch), async (stream, ct) =>
@@ -65,6 +69,7 @@ internal sealed class RunFile(IFileStore store, string folder, string flow, Date
             await writer.WriteLineAsync(RecordsHeader);
             foreach (var record in records) await writer.WriteLineAsync(RecordTypes.NameOf(record.GetType()) + "\t" + CanonicalJson.Serialize(record));
         }, cancellationToken);
+        return Receipt(PartPath(batch));
     }
 
     /// <summary>
@@ -74,7 +79,7 @@ internal sealed class RunFile(IFileStore store, string folder, string flow, Date
     public async Task<bool> PublishAsync(string path, string? doneFile, Func<Stream, IReadOnlyList<string>, CancellationToken, Task> write, CancellationToken cancellationToken)
     {
         await RecoverAsync(cancellationToken);
-        var parts = (await ScanAsync(cancellationToken)).Parts;
+        var parts = await CommittedPartsAsync((await ScanAsync(cancellationToken)).Parts, cancellationToken);
         if (parts.Count == 0) return false;
         await store.WriteAtomicAsync(StagedPath, (stream, ct) => write(stream, parts, ct), cancellationToken);
         var manifest = new Manifest { File = path, Staged = StagedPath, DoneFile = doneFile, Parts = parts };
@@ -158,7 +163,31 @@ internal sealed class RunFile(IFileStore store, string folder, string flow, Date
             // A file staged by a run that stopped before its manifest: it is built again from the parts.
             await store.DeleteAsync(StagedPath, cancellationToken);
         }
+        // Uploads a killed run cut off half-way.
+        IReadOnlyList<string> temporary;
+        try
+        {
+            temporary = await store.ListNamesAsync(_staging, FileNames.TempPrefix + "*", cancellationToken);
+        }
+        catch (FileStoreException ex) when (ex.NotFound)
+        {
+            temporary = [];
+        }
+        foreach (var name in temporary) await store.DeleteAsync(FileNames.Combine(_staging, name), cancellationToken);
         _recovered = true;
+    }
+
+    /// <summary>The parts whose batches the engine committed; the others are deleted (their records come again).</summary>
+    private async Task<IReadOnlyList<string>> CommittedPartsAsync(IReadOnlyList<string> parts, CancellationToken cancellationToken)
+    {
+        var committed = await context.Receipts.GetCommittedAsync(context.Flow, parts.Select(Receipt).ToList(), cancellationToken);
+        var result = new List<string>(parts.Count);
+        foreach (var part in parts)
+        {
+            if (committed.Contains(Receipt(part))) result.Add(part);
+            else await store.DeleteAsync(part, cancellationToken);
+        }
+        return result;
     }
 
     /// <param name="staged">Whether the staged file is still there: then it is not yet renamed.</param>
@@ -170,6 +199,7 @@ internal sealed class RunFile(IFileStore store, string folder, string flow, Date
             await store.WriteTextAsync(manifest.DoneFile, string.Empty, cancellationToken);
         foreach (var part in manifest.Parts) await store.DeleteAsync(part, cancellationToken);
         await store.DeleteAsync(ManifestPath, cancellationToken);
+        await context.Receipts.ForgetAsync(context.Flow, manifest.Parts.Select(Receipt).ToList(), cancellationToken);
     }
 
     /// <summary>What the staging folder holds, in one listing: a manifest, a staged file, and the parts in the order they are published.</summary>
@@ -192,7 +222,9 @@ internal sealed class RunFile(IFileStore store, string folder, string flow, Date
 
     private string PartPath(int batch) => FileNames.Combine(_staging, $"{_stamp}-{batch.ToString("D6", CultureInfo.InvariantCulture)}{PartExtension}");
 
-    private static string SafeName(string text)
+    private static string Receipt(string partPath) => FileNames.NameOf(partPath)[..^PartExtension.Length];
+
+    internal static string SafeName(string text)
     {
         var builder = new StringBuilder(text.Length);
         foreach (var c in text) builder.Append(char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_');

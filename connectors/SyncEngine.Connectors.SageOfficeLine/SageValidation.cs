@@ -65,7 +65,7 @@ public sealed partial class SageOfficeLineConnector
         }
         catch (DatabaseException ex)
         {
-            errors.Add(new ConfigError(Key, ex.Message));
+            errors.Add(new ConfigError(Key, ex.Message) { Unreachable = ex.CannotConnect });
             return errors;
         }
         await using (connection)

@@ -11,7 +11,7 @@ public sealed class DemoTests : IDisposable
     [Fact]
     public async Task The_demo_imports_the_sample_orders_into_the_erp_and_exports_stock_and_prices_and_a_second_run_writes_nothing()
     {
-        var root = RepositoryRoot();
+        var root = Repository.Root;
         File.Copy(Path.Combine(root, "appsettings.json"), _folder["appsettings.json"]);
         CopyFolder(Path.Combine(root, "samples"), _folder["samples"]);
         CopyFolder(Path.Combine(root, "mappings"), _folder["mappings"]);
@@ -56,12 +56,6 @@ public sealed class DemoTests : IDisposable
         }
     }
 
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SyncEngine.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("The tests run outside the SyncEngine repository.");
-    }
 
     public void Dispose()
     {

@@ -55,6 +55,22 @@ public sealed class DatabaseWriteTests : IAsyncLifetime
     [Theory]
     [InlineData("Sqlite")]
     [InlineData("PostgreSql")]
+    public async Task A_price_with_decimals_is_written_after_a_restart_when_the_table_already_holds_whole_number_prices(string provider)
+    {
+        _shop.Records.Add(Orders.Create("1001", ("KE-100", 2, 7874m)));
+        await (await StartAsync(provider)).RunAsync("orders");
+
+        // A new process: the table's columns are read again, now from a table whose first row holds 7874 in the DECIMAL column.
+        _shop.Records.Add(Orders.Create("1002", ("SD-64", 1, 3149.61m)));
+        var run = await (await StartAsync(provider)).RunAsync("orders");
+
+        Assert.Equal((RunStatus.Succeeded, 1L, 0L), (run.Status, run.Written, run.DeadLettered));
+        Assert.Equal(["SR-1001|1|1|KE-100|2|7874|1", "SR-1002|2|1|SD-64|1|3149.61|1"], await Database.RowsAsync(Orders.Lines));
+    }
+
+    [Theory]
+    [InlineData("Sqlite")]
+    [InlineData("PostgreSql")]
     public async Task A_changed_order_updates_its_header_and_replaces_its_positions_instead_of_doubling_them(string provider)
     {
         _shop.Records.Add(Orders.Create("1001", ("KE-100", 2, 7874m), ("SD-64", 1, 3149.61m)));

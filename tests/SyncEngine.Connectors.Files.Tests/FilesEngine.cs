@@ -108,13 +108,15 @@ internal sealed class FilesEngine : IAsyncDisposable
     }
 
     /// <summary>A stream context for opening a connection's source or target directly, as the runner would for <paramref name="flow"/>.</summary>
-    public static StreamContext Context(string flow, string stream = "orders", Type? recordType = null) => new()
+    /// <remarks>Without <paramref name="receipts"/> every batch the target staged counts as committed by the engine.</remarks>
+    public static StreamContext Context(string flow, string stream = "orders", Type? recordType = null, IReceiptLog? receipts = null) => new()
     {
         Flow = flow,
         Stream = stream,
         RecordType = recordType ?? typeof(Order),
         Options = new ConfigurationBuilder().Build(),
         Links = NoLinks.Instance,
+        Receipts = receipts ?? new TestReceipts(everyOne: true),
     };
 
     private sealed class NoLinks : ILinkLookup
@@ -152,5 +154,22 @@ internal sealed class FilesEngine : IAsyncDisposable
         }
         SqliteConnection.ClearAllPools();
         Folder.Dispose();
+    }
+}
+
+/// <summary>The engine's receipts of committed batches, for tests that drive a target directly: every one, or those committed by the test.</summary>
+public sealed class TestReceipts(bool everyOne = false) : IReceiptLog
+{
+    private readonly HashSet<string> _committed = new(StringComparer.Ordinal);
+
+    public void Commit(string receipt) => _committed.Add(receipt);
+
+    public Task<IReadOnlySet<string>> GetCommittedAsync(string flow, IReadOnlyCollection<string> receipts, CancellationToken cancellationToken) =>
+        Task.FromResult<IReadOnlySet<string>>(receipts.Where(r => everyOne || _committed.Contains(r)).ToHashSet(StringComparer.Ordinal));
+
+    public Task ForgetAsync(string flow, IReadOnlyCollection<string> receipts, CancellationToken cancellationToken)
+    {
+        _committed.ExceptWith(receipts);
+        return Task.CompletedTask;
     }
 }

@@ -59,7 +59,7 @@ public sealed class LargeFileTests : IAsyncDisposable
         var source = _engine.Connector("supplier").OpenSource(new StreamContext
         {
             Flow = "articles", Stream = "products", RecordType = typeof(Product), MappingFile = _mapping,
-            Options = new ConfigurationBuilder().Build(), Links = new NoLinks(),
+            Options = new ConfigurationBuilder().Build(), Links = new NoLinks(), Receipts = new TestReceipts(),
         });
         var baseline = GC.GetTotalMemory(forceFullCollection: true);
         var peak = 0L;

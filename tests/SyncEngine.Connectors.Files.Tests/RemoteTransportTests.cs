@@ -2,6 +2,7 @@ using System.Text;
 using Microsoft.Extensions.DependencyInjection;
 using SyncEngine.Core.Model;
 using SyncEngine.Core.State;
+using SyncEngine.Testing;
 
 namespace SyncEngine.Connectors.Files.Tests;
 

@@ -241,6 +241,63 @@ public sealed class RunFileTests : IAsyncDisposable
         Assert.Empty(Staged());
     }
 
+    /// <summary>The process dies after a part is staged and before the engine committed its batch: those records come again.</summary>
+    [Fact]
+    public async Task A_part_whose_batch_was_never_committed_is_thrown_away_and_its_records_are_published_once()
+    {
+        var mapping = _engine.Mapping("export.json", Orders.WriteMapping("""{ "recordTypes": { "header": "K", "positionen": "P" } }"""));
+        _engine.Connection("erp", "out", new Dictionary<string, string?>(CsvStream("stock.csv")) { ["Mapping"] = mapping });
+        var connector = _engine.Connector("erp");
+        var receipts = new TestReceipts();
+
+        var killed = connector.OpenTarget(FilesEngine.Context("export", receipts: receipts));
+        receipts.Commit((await killed.WriteAsync([Item(Five[0]), Item(Five[1])], CancellationToken.None)).Receipt!);
+        await killed.WriteAsync([Item(Five[2])], CancellationToken.None);
+        await ((IAsyncDisposable)killed).DisposeAsync();
+
+        var next = connector.OpenTarget(FilesEngine.Context("export", receipts: receipts));
+        receipts.Commit((await next.WriteAsync([Item(Five[2]), Item(Five[3])], CancellationToken.None)).Receipt!);
+        await ((ICompletableTarget)next).CompleteAsync(CancellationToken.None);
+        await ((IAsyncDisposable)next).DisposeAsync();
+
+        Assert.Equal(Utf8.GetBytes(CsvHeader + string.Concat(Five[..4].Select(CsvLines))), File.ReadAllBytes(Path.Combine(Out, "stock.csv")));
+        Assert.Empty(Staged());
+    }
+
+    /// <summary>
+    /// One file per batch: killed after the engine committed batch 1 but before its file was renamed, and after batch 2 was
+    /// staged but not committed. The next run publishes batch 1's file as it was, drops batch 2's, and writes those records anew.
+    /// </summary>
+    [Fact]
+    public async Task A_batch_file_is_published_only_once_its_batch_is_committed_whenever_the_process_dies()
+    {
+        var mapping = _engine.Mapping("export.json", Orders.WriteMapping("""{ "recordTypes": { "header": "K", "positionen": "P" } }"""));
+        _engine.Connection("erp", "out", new Dictionary<string, string?>(CsvStream("stock-{Batch}-{RunTime:HHmmssfff}.csv")) { ["Mapping"] = mapping, ["DoneFile"] = "{File}.ok" });
+        var connector = _engine.Connector("erp");
+        var receipts = new TestReceipts();
+
+        var killed = connector.OpenTarget(FilesEngine.Context("export", receipts: receipts));
+        receipts.Commit((await killed.WriteAsync([Item(Five[0]), Item(Five[1])], CancellationToken.None)).Receipt!);
+        await killed.WriteAsync([Item(Five[2])], CancellationToken.None);
+        await ((IAsyncDisposable)killed).DisposeAsync();
+        Assert.Empty(Published());
+        await Task.Delay(5);
+
+        var next = connector.OpenTarget(FilesEngine.Context("export", receipts: receipts));
+        var written = await next.WriteAsync([Item(Five[2])], CancellationToken.None);
+        receipts.Commit(written.Receipt!);
+        await ((ICommitAwareTarget)next).OnCommittedAsync(written.Receipt!, CancellationToken.None);
+        await ((ICompletableTarget)next).CompleteAsync(CancellationToken.None);
+        await ((IAsyncDisposable)next).DisposeAsync();
+
+        var files = Published();
+        Assert.Equal(2, files.Length);
+        Assert.Equal(Utf8.GetBytes(CsvHeader + CsvLines(Five[0]) + CsvLines(Five[1])), File.ReadAllBytes(Path.Combine(Out, files[0])));
+        Assert.Equal(Utf8.GetBytes(CsvHeader + CsvLines(Five[2])), File.ReadAllBytes(Path.Combine(Out, files[1])));
+        Assert.Equal(files.Select(f => f + ".ok"), Published("*.ok"));
+        Assert.Empty(Staged());
+    }
+
     [Fact]
     public async Task A_run_that_wrote_no_records_writes_no_file()
     {

@@ -1,13 +1,14 @@
 using System.Text.Json;
 using SyncEngine.Core.Mapping;
 using SyncEngine.Core.Model;
+using SyncEngine.Testing;
 
 namespace SyncEngine.Core.Tests;
 
 /// <summary>The JSON Schema editors use for completion must offer exactly what the mapping loader accepts.</summary>
 public sealed class MappingSchemaTests
 {
-    private static readonly JsonElement Schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(RepositoryRoot(), "mappings", "mapping.schema.json"))).RootElement;
+    private static readonly JsonElement Schema = JsonDocument.Parse(File.ReadAllText(Path.Combine(Repository.Root, "mappings", "mapping.schema.json"))).RootElement;
 
     [Fact]
     public void Schema_offers_every_setting_the_loader_knows_and_no_other()
@@ -30,7 +31,7 @@ public sealed class MappingSchemaTests
     [Fact]
     public void Every_shipped_mapping_file_loads_without_errors()
     {
-        var files = Directory.EnumerateFiles(Path.Combine(RepositoryRoot(), "mappings"), "*.json", SearchOption.AllDirectories)
+        var files = Directory.EnumerateFiles(Path.Combine(Repository.Root, "mappings"), "*.json", SearchOption.AllDirectories)
             .Where(f => !f.EndsWith("mapping.schema.json", StringComparison.Ordinal) && !f.Contains($"{Path.DirectorySeparatorChar}valuemaps{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
             .ToList();
 
@@ -39,10 +40,4 @@ public sealed class MappingSchemaTests
         Assert.Empty(errors);
     }
 
-    internal static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SyncEngine.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("The tests run outside the SyncEngine repository.");
-    }
 }

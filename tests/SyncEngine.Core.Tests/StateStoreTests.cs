@@ -25,6 +25,24 @@ public sealed class StateStoreTests
 
     [Theory]
     [MemberData(nameof(Backends))]
+    public async Task A_batch_receipt_is_known_as_committed_only_with_its_batch_and_per_flow_until_forgotten(StateBackend backend)
+    {
+        using var folder = new TempDirectory();
+        await using var postgres = backend == StateBackend.PostgreSql ? await PostgresDatabase.CreateAsync() : null;
+        var store = TestEngine.CreateState(backend, folder, postgres);
+        await store.InitializeAsync(default);
+
+        await store.CommitBatchAsync(new BatchCommit { Flow = "export", Receipt = "20261123T100000-000001", Cursor = "5" }, default);
+        await store.CommitBatchAsync(new BatchCommit { Flow = "other", Receipt = "20261123T100000-000002" }, default);
+
+        Assert.Equal(["20261123T100000-000001"], await store.GetCommittedAsync("export", ["20261123T100000-000001", "20261123T100000-000002"], default));
+        await store.ForgetAsync("export", ["20261123T100000-000001"], default);
+        Assert.Empty(await store.GetCommittedAsync("export", ["20261123T100000-000001"], default));
+        Assert.Equal(["20261123T100000-000002"], await store.GetCommittedAsync("other", ["20261123T100000-000002"], default));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
     public async Task Outbox_keeps_one_message_per_key_and_hands_out_due_messages_until_sent(StateBackend backend)
     {
         using var folder = new TempDirectory();

@@ -1,3 +1,4 @@
+using SyncEngine.Testing.ShopRenter;
 using Xunit.Abstractions;
 
 namespace SyncEngine.IntegrationTests;

@@ -50,7 +50,7 @@ public sealed class ShopRenterToSageTests : IAsyncLifetime
             $"500002|VVA|{year}|{day}|Auftragsbestätigung|1003|Webshop 1003|Webshop-Bestellung 1003|200001|4|Kovács Éva|{Billing}|Kovács Éva|{Shipping}|VK|GLS|HUF|80230.16|21259.84|101490|null|SR1:1003",
             // A guest Sage knows: its customer 100002, found by name and e-mail.
             $"500003|VVA|{year}|{day}|Auftragsbestätigung|1004|Webshop 1004|Webshop-Bestellung 1004|100002|2|Szabó Éva|{Billing}|Szabó Éva|{Shipping}|VK|GLS|HUF|6251.9|1286.1|7538|null|SR1:1004",
-        ], await sage.RowsAsync(Sql.Documents));
+        ], await sage.RowsAsync(SageSql.Documents));
         Assert.Equal(
         [
             "500000|1|KE-100|0|Fényképezőgép-táska|1|db|7874.02|0|7874.02|1",
@@ -63,7 +63,7 @@ public sealed class ShopRenterToSageTests : IAsyncLifetime
             "500002|2|SZALL|0|GLS futárszolgálat|1|db|1173.2283|0|1173.2283|1",
             "500003|1|KV-5|0|Könyv: Fotózás őszintén|1|db|4761.9|0|4761.9|1",
             "500003|2|SZALL|0|GLS futárszolgálat|1|db|1173.2283|0|1173.2283|1",
-        ], await sage.RowsAsync(Sql.Positions));
+        ], await sage.RowsAsync(SageSql.Positions));
         Assert.Equal(
         [
             "100001|D|KOVÁCS ÉS TÁRSA KFT|HUF|B2B|null|1|Kovács és Társa Kft.|Váci út 12.|1132|Budapest|HU|+36 1 555 0101|rendeles@kovacs-tarsa.hu|null|null|null|null|null",
@@ -71,7 +71,7 @@ public sealed class ShopRenterToSageTests : IAsyncLifetime
             "100002|D|SZABÓ, ÉVA|HUF|WEB|SR1:34|2|Szabó Éva|Kossuth Lajos utca 3.|4024|Debrecen|HU|+36 30 555 0202|eva.szabo@example.hu|null|null|null|null|null",
             $"200000|D|SZŐKE, ÖDÖN|HUF|WEB|null|3|Szőke Ödön|{Billing}|+36301234567|szoke.odon@example.hu|{Shipping}|Neu aus Webshop-Bestellung 1001",
             $"200001|D|KOVÁCS, ÉVA|HUF|WEB|SR1:{SimulatedShop.Id("customer-customer_id", 101)}|4|Kovács Éva|{Billing}|+36301234567|kovacs.eva@example.hu|{Shipping}|Neu aus Webshop-Bestellung 1002",
-        ], await sage.RowsAsync(Sql.Customers));
+        ], await sage.RowsAsync(SageSql.Customers));
         Assert.Equal(
         [
             // The SKU Sage lacked: a minimal article, saying where it came from. The others are Sage's, matched by SKU and unchanged.
@@ -82,7 +82,7 @@ public sealed class ShopRenterToSageTests : IAsyncLifetime
             "SD-64|SD kártya 64 GB|SD KARTYA 64 GB|db|null",
             "SZALL|Szállítási díj|SZALLITAS|db|null",
             "UTANVET|Utánvételi díj|UTANVET|db|null",
-        ], await sage.RowsAsync(Sql.Articles));
+        ], await sage.RowsAsync(SageSql.Articles));
 
         // Nothing new in the shop: the next run writes nothing.
         var again = await _setup.SyncOkAsync("sr1-orders");
@@ -163,7 +163,7 @@ public sealed class ShopRenterToSageTests : IAsyncLifetime
             "500000|3|UTANVET|0|Utánvét kezelési díja|1|db|307.0866|0|307.0866|1",
             "500001|1|SD-64|0|SD kártya 64 GB|3|db|3149.61|0|9448.83|1",
             "500001|2|SZALL|0|GLS futárszolgálat|1|db|1173.2283|0|1173.2283|1",
-        ], await _setup.Sage.RowsAsync(Sql.Positions));
+        ], await _setup.Sage.RowsAsync(SageSql.Positions));
         // The old positions of 1001 are gone, not kept beside the new ones.
         var after = await _setup.Sage.RowsAsync("SELECT p.BelPosID FROM KHKVKBelegePositionen p JOIN KHKVKBelege b ON b.BelID = p.BelID AND b.Mandant = p.Mandant WHERE b.Belegnummer = 500000");
         Assert.Empty(after.Intersect(positionIds));

@@ -65,6 +65,12 @@ public sealed partial class SimulatedShop
         get { lock (_gate) return _orders.Count; }
     }
 
+    /// <summary>The latest <c>dateUpdated</c> of the shop's orders, as the shop writes it (shop time): where an import's cursor ends.</summary>
+    public string? LatestOrderUpdate
+    {
+        get { lock (_gate) return _orders.Select(o => Str(o, "dateUpdated")).Max(StringComparer.Ordinal); }
+    }
+
     /// <summary>Rewrites the hosts of a fixture's hrefs to this shop's (the fixtures use the legacy host, sometimes mistyped).</summary>
     private JsonNode Local(JsonNode node)
     {

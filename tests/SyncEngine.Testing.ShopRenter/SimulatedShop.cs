@@ -15,6 +15,9 @@ public sealed record SimRequest(DateTime ArrivedUtc, string Method, string Path,
     public string? Accept { get; init; }
     public string? ContentType { get; init; }
 
+    /// <summary>The fault injected into the answer (<c>429</c>, <c>500</c>, <c>time-out</c>, <c>drop</c>, <c>truncated</c>, <c>malformed</c>), or null.</summary>
+    public string? Fault { get; set; }
+
     /// <summary>The resource, e.g. <c>orderExtend</c> for <c>orderExtend/abc</c>.</summary>
     public string Resource => Path.Split('/')[0];
 
@@ -37,6 +40,11 @@ public sealed record Faults
     public double Drops { get; init; }
     /// <summary>Fraction whose JSON is cut off at a random point.</summary>
     public double Truncations { get; init; }
+    /// <summary>Fraction answered 429 with <see cref="ThrottleRetryAfter"/> seconds in Retry-After (the shop under load), besides the rate limit's own.</summary>
+    public double Throttles { get; init; }
+    public int ThrottleRetryAfter { get; init; } = 2;
+    /// <summary>Fraction whose JSON, whole in length, is broken in the middle.</summary>
+    public double Malformed { get; init; }
 }
 
 /// <summary>
@@ -124,7 +132,8 @@ public sealed partial class SimulatedShop
     /// <summary>Every HTTP request the shop received: token requests and API calls (a batch counts once, whatever it holds).</summary>
     public IReadOnlyList<SimRequest> HttpRequests => Requests.Where(r => !r.InBatch).ToList();
 
-    public int Throttled => ApiCalls.Count(r => r.Status == 429);
+    /// <summary>Requests the rate limit refused (429s injected as faults not counted).</summary>
+    public int Throttled => ApiCalls.Count(r => r.Status == 429 && r.Fault is null);
 
     public IReadOnlyList<ProductUpdate> ProductUpdates
     {
@@ -234,19 +243,31 @@ public sealed partial class SimulatedShop
         if (OnRequest is { } hook) await hook(record);
 
         var faults = _faults;
+        if (draw < faults.Throttles)
+        {
+            record.Fault = "429";
+            return SimResponse.Json(429, """{"message":"Too Many Requests"}""") with { RetryAfter = faults.ThrottleRetryAfter };
+        }
+        draw -= faults.Throttles;
         if (draw < faults.ServerErrors)
         {
             int[] statuses = [500, 502, 503];
+            record.Fault = "500";
             return SimResponse.Json(statuses[(int)(draw / faults.ServerErrors * 3) % 3], """{"message":"Internal Server Error"}""");
         }
         draw -= faults.ServerErrors;
         if (draw < faults.Timeouts)
         {
+            record.Fault = "time-out";
             await Task.Delay(faults.SlowAnswer);
             return SimResponse.Json(504, """{"message":"Gateway Timeout"}""");
         }
         draw -= faults.Timeouts;
-        if (draw < faults.Drops) return SimResponse.Json(200, "{") with { Drop = true };
+        if (draw < faults.Drops)
+        {
+            record.Fault = "drop";
+            return SimResponse.Json(200, "{") with { Drop = true };
+        }
         draw -= faults.Drops;
 
         if (record.Accept is null || !record.Accept.Contains("application/json", StringComparison.OrdinalIgnoreCase))
@@ -260,8 +281,16 @@ public sealed partial class SimulatedShop
         }
         if (draw < faults.Truncations && answer.Status == 200 && answer.Body.Length > 2)
         {
+            record.Fault = "truncated";
             var cut = 1 + (int)(draw / faults.Truncations * (answer.Body.Length - 2));
             return answer with { Body = answer.Body[..cut] };
+        }
+        draw -= faults.Truncations;
+        if (draw < faults.Malformed && answer.Status == 200 && answer.Body.Length > 2)
+        {
+            record.Fault = "malformed";
+            var at = 1 + (int)(draw / faults.Malformed * (answer.Body.Length - 2));
+            return answer with { Body = [.. answer.Body[..at], .. "}]\u0001,"u8.ToArray(), .. answer.Body[at..]] };
         }
         return answer;
     }

@@ -23,9 +23,9 @@ public sealed class PostgresDatabase : IAsyncDisposable
     /// <summary>Connects with the search path set to this test's schema.</summary>
     public string ConnectionString { get; }
 
-    public static async Task<PostgresDatabase> CreateAsync()
+    public static async Task<PostgresDatabase> CreateAsync(string? server = null)
     {
-        var server = Environment.GetEnvironmentVariable(Variable);
+        server ??= Environment.GetEnvironmentVariable(Variable);
         if (string.IsNullOrWhiteSpace(server))
         {
             throw new InvalidOperationException(

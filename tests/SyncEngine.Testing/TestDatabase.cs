@@ -37,14 +37,15 @@ public sealed class TestDatabase : IAsyncDisposable
 
     /// <param name="file">The SQLite file, relative to the test's folder.</param>
     /// <param name="midnightAsDay">Print a timestamp at midnight as its day only (columns that hold dates).</param>
-    public static async Task<TestDatabase> CreateAsync(string provider, TempDirectory folder, string file = "erp.db", bool midnightAsDay = false)
+    /// <param name="server">A PostgreSQL server other than the test script's (see <see cref="PostgresServer"/>).</param>
+    public static async Task<TestDatabase> CreateAsync(string provider, TempDirectory folder, string file = "erp.db", bool midnightAsDay = false, string? server = null)
     {
         if (provider == "Sqlite")
         {
             Directory.CreateDirectory(Path.GetDirectoryName(folder[file])!);
             return new TestDatabase(provider, $"Data Source={folder[file]};Default Timeout=60", $"Data Source={file};Default Timeout=60", null, midnightAsDay);
         }
-        var postgres = await PostgresDatabase.CreateAsync();
+        var postgres = await PostgresDatabase.CreateAsync(server);
         return new TestDatabase(provider, postgres.ConnectionString, postgres.ConnectionString, postgres, midnightAsDay);
     }
 

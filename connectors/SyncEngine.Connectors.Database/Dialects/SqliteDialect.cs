@@ -17,6 +17,23 @@ public sealed class SqliteDialect : OnConflictDialect
     // SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH: the row, not the database. "no such table" is SQLITE_ERROR and stops the run.
     internal override bool IsRecordError(DbException exception) => exception is SqliteException { SqliteErrorCode: 18 or 19 or 20 };
 
+    /// <summary>
+    /// By the column's declared type, as SQLite's type affinity reads it. Microsoft.Data.Sqlite reports the storage class
+    /// of the table's first row instead (an integral 1500 in a DECIMAL column: Int64), which would refuse 1173.2283 the
+    /// moment the table holds such a row.
+    /// </summary>
+    internal override Type? ClrTypeOf(DbColumn column)
+    {
+        var declared = (column.DataTypeName ?? string.Empty).ToUpperInvariant();
+        if (declared.Length == 0) return null;
+        if (declared.Contains("INT", StringComparison.Ordinal)) return typeof(long);
+        if (declared.Contains("BLOB", StringComparison.Ordinal)) return typeof(byte[]);
+        if (declared.Contains("REAL", StringComparison.Ordinal) || declared.Contains("FLOA", StringComparison.Ordinal) || declared.Contains("DOUB", StringComparison.Ordinal))
+            return typeof(double);
+        // TEXT, and NUMERIC affinity (DECIMAL, DATE, BOOLEAN ...): bound as text, which SQLite stores as the number or text it reads.
+        return typeof(string);
+    }
+
     internal override DbDataSource CreateDataSource(string connectionString) => SqliteFactory.Instance.CreateDataSource(connectionString);
 
     /// <summary>

@@ -47,7 +47,7 @@ internal sealed class FtpFileStore(RemoteOptions options) : IFileStore
         using var reader = new StreamReader(listing);
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
-            if (FtpListing.ParseListLine(line) is { } entry && !entry.Name.StartsWith(FileNames.TempPrefix, StringComparison.Ordinal) && glob.IsMatch(entry.Name))
+            if (FtpListing.ParseListLine(line) is { } entry && FileNames.IsListed(entry.Name, pattern) && glob.IsMatch(entry.Name))
                 names.Add(entry);
         }
         return names;

@@ -50,7 +50,7 @@ internal sealed class FtpsFileStore(RemoteOptions options, string? certificateSh
         using var reader = new StreamReader(buffer, Encoding.UTF8);
         while (await reader.ReadLineAsync(cancellationToken) is { } line)
         {
-            if (FtpListing.ParseListLine(line) is { } entry && !entry.Name.StartsWith(FileNames.TempPrefix, StringComparison.Ordinal) && glob.IsMatch(entry.Name))
+            if (FtpListing.ParseListLine(line) is { } entry && FileNames.IsListed(entry.Name, pattern) && glob.IsMatch(entry.Name))
                 entries.Add(entry);
         }
         return entries;

@@ -25,7 +25,7 @@ internal sealed class SftpFileStore(RemoteOptions options, string hostKey, strin
             var entries = new List<FileEntry>();
             await foreach (var file in client.ListDirectoryAsync(Remote(folder), ct))
             {
-                if (!file.IsRegularFile || file.Name.StartsWith(FileNames.TempPrefix, StringComparison.Ordinal) || !glob.IsMatch(file.Name)) continue;
+                if (!file.IsRegularFile || !FileNames.IsListed(file.Name, pattern) || !glob.IsMatch(file.Name)) continue;
                 entries.Add(new FileEntry(FileNames.Combine(folder, file.Name), file.Name, file.Length, new DateTimeOffset(file.LastWriteTimeUtc, TimeSpan.Zero)));
             }
             return (IReadOnlyList<FileEntry>)entries.OrderBy(e => e.Modified).ThenBy(e => e.Name, StringComparer.Ordinal).ToList();

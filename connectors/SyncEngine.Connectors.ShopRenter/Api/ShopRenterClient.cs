@@ -102,8 +102,9 @@ internal sealed partial class ShopRenterClient : IDisposable
         SendAsync(HttpMethod.Post, relative, Encoding.UTF8.GetBytes(body.ToJsonString()), cancellationToken);
 
     /// <summary>
-    /// One page of a list. A page the shop sends as malformed JSON is asked for once more; if it is still malformed,
-    /// the items before the fault are returned and <see cref="JsonPage.Fault"/> says what was wrong.
+    /// One page of a list. A page the shop sends as malformed JSON (cut off, or broken on the way) is asked for again, as
+    /// often as other faults are; if it is still malformed, the items before the fault are returned and
+    /// <see cref="JsonPage.Fault"/> says what was wrong.
     /// </summary>
     public async Task<JsonPage> GetPageAsync(string resource, IEnumerable<KeyValuePair<string, string?>> query, int page, CancellationToken cancellationToken)
     {
@@ -122,7 +123,7 @@ internal sealed partial class ShopRenterClient : IDisposable
             }
             catch (JsonException ex)
             {
-                if (attempt == 0 && _session.Budget.TryTake())
+                if (attempt < _options.MaxRetries && _session.Budget.TryTake())
                 {
                     Stats.Retry();
                     LogMalformedRetry(Shop, PathOf(relative), ex.Message);

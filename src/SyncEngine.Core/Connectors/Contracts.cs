@@ -86,6 +86,25 @@ public interface ICompletableTarget
     Task CompleteAsync(CancellationToken cancellationToken);
 }
 
+/// <summary>
+/// A target that stages a batch and publishes it only once the engine committed the batch's state: called right after
+/// that commit with the batch's <see cref="WriteResult.Receipt"/>. A process killed in between leaves the staged batch;
+/// the next run asks <see cref="IReceiptLog"/> whether it was committed, and publishes it or throws it away.
+/// </summary>
+public interface ICommitAwareTarget
+{
+    Task OnCommittedAsync(string receipt, CancellationToken cancellationToken);
+}
+
+/// <summary>The receipts of batches the engine committed, per flow: what lets a target finish or drop what a crash left staged.</summary>
+public interface IReceiptLog
+{
+    Task<IReadOnlySet<string>> GetCommittedAsync(string flow, IReadOnlyCollection<string> receipts, CancellationToken cancellationToken);
+
+    /// <summary>Forgets receipts whose batches are published.</summary>
+    Task ForgetAsync(string flow, IReadOnlyCollection<string> receipts, CancellationToken cancellationToken);
+}
+
 /// <summary>A connector's own checks of a flow's stream settings and mapping, run by <c>validate</c> and at start.</summary>
 public interface IStreamValidator
 {
@@ -128,6 +147,9 @@ public sealed record StreamContext
 
     /// <summary>Id links of earlier runs, for mappings that look up a target id.</summary>
     public required ILinkLookup Links { get; init; }
+
+    /// <summary>Which of the flow's staged batches were committed (see <see cref="ICommitAwareTarget"/>).</summary>
+    public required IReceiptLog Receipts { get; init; }
 
     public bool Full { get; init; }
 }
@@ -176,6 +198,12 @@ public sealed record RecordOutcome(string Key, OutcomeKind Kind, string? TargetI
 
 public sealed record WriteResult(IReadOnlyList<RecordOutcome> Outcomes)
 {
+    /// <summary>
+    /// Names what the target staged for this batch but does not publish before the engine committed the batch; stored
+    /// with the batch's state in one transaction (see <see cref="IReceiptLog"/>, <see cref="ICommitAwareTarget"/>).
+    /// </summary>
+    public string? Receipt { get; init; }
+
     public static WriteResult AllWritten(IEnumerable<WriteItem> batch) => new(batch.Select(i => RecordOutcome.Written(i.Key, i.TargetId)).ToList());
 }
 

@@ -4,6 +4,12 @@ namespace SyncEngine.Core.Connectors;
 /// <param name="Key">Configuration key (<c>SyncEngine:Flows:orders:From</c>) or field path in a mapping.</param>
 public sealed record ConfigError(string Key, string Message, string? File = null, int? Line = null)
 {
+    /// <summary>
+    /// A system that could not be reached to check against, not a mistake in the configuration: <c>validate</c> reports it,
+    /// while a run goes ahead and fails as a run (recorded, shown by <c>flows</c>, tried again by the schedule).
+    /// </summary>
+    public bool Unreachable { get; init; }
+
     public override string ToString()
     {
         var where = File is null ? Key : Line is null ? $"{File}: {Key}" : $"{File}:{Line}: {Key}";
@@ -15,7 +21,7 @@ public sealed record ConfigError(string Key, string Message, string? File = null
 public sealed class ConfigurationException : Exception
 {
     public ConfigurationException(IReadOnlyList<ConfigError> errors)
-        : base(string.Join(Environment.NewLine, errors))
+        : base(string.Join(Environment.NewLine, errors.Select(e => e.ToString()).Distinct()))
     {
         Errors = errors;
     }

@@ -97,9 +97,10 @@ public sealed class EngineValidator(
     }
 
     /// <summary>Throws a <see cref="ConfigurationException"/> listing every problem.</summary>
-    public void EnsureValid()
+    /// <param name="allowUnreachable">Leave out systems that could not be reached (see <see cref="ConfigError.Unreachable"/>).</param>
+    public void EnsureValid(bool allowUnreachable = false)
     {
-        var errors = Validate();
+        var errors = Validate().Where(e => !(allowUnreachable && e.Unreachable)).ToList();
         if (errors.Count > 0) throw new ConfigurationException(errors);
     }
 
@@ -120,6 +121,7 @@ public sealed class EngineValidator(
                 : null,
         Options = flow.Options,
         Links = state,
+        Receipts = state,
         Full = full,
     };
 

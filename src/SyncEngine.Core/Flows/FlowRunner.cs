@@ -93,6 +93,7 @@ public sealed partial class FlowRunner(
                         await state.CommitBatchAsync(commit, ct);
                         keys.Add(commit);
                         committed++;
+                        await PublishAsync(target, commit, ct);
                         if (source is ICommitAwareSource aware) await aware.OnCommittedAsync(batchCursor, ct);
                         run.Add(commit);
                         _running[flow.Name] = run.Progress(flow.Name);
@@ -153,6 +154,7 @@ public sealed partial class FlowRunner(
                         commit = commit with { Read = chunk.Length };
                         await state.CommitBatchAsync(commit, ct);
                         committed++;
+                        await PublishAsync(target, commit, ct);
                         run.Add(commit);
                     }
                 }
@@ -200,10 +202,12 @@ public sealed partial class FlowRunner(
         var links = await state.GetLinksAsync(flow.From.Connection, entity, flow.To.Connection, keys?.LinkLookups(latest.Keys) ?? latest.Keys, ct);
         var items = latest.Select(r => new WriteItem(r.Key, r.Value, links.GetValueOrDefault(r.Key))).ToList();
         var outcomes = new Dictionary<string, RecordOutcome>(StringComparer.Ordinal);
+        string? receipt = null;
         if (items.Count > 0)
         {
             var result = await target.WriteAsync(items, ct);
             foreach (var outcome in result.Outcomes) outcomes[outcome.Key] = outcome;
+            receipt = result.Receipt;
         }
 
         var newChecksums = new List<KeyValuePair<string, string>>();
@@ -238,6 +242,7 @@ public sealed partial class FlowRunner(
         {
             Flow = flow.Name,
             RunId = run.Record.Id,
+            Receipt = receipt,
             Checksums = newChecksums,
             Links = newLinks,
             // Dead letters are resolved by key; a flow that has none has nothing to resolve.
@@ -391,6 +396,10 @@ public sealed partial class FlowRunner(
             }
         }
     }
+
+    /// <summary>Lets a target publish what it staged for a batch now committed.</summary>
+    private static Task PublishAsync(IRecordTarget target, BatchCommit commit, CancellationToken ct) =>
+        commit.Receipt is not null && target is ICommitAwareTarget aware ? aware.OnCommittedAsync(commit.Receipt, ct) : Task.CompletedTask;
 
     /// <summary>Lets a target finish the run's output (see <see cref="ICompletableTarget"/>); a failure fails the run.</summary>
     private static async Task CompleteAsync(string flow, IRecordTarget target, CancellationToken ct)

@@ -91,6 +91,31 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
         return new FlowFootprint(Convert.ToInt64(reader.GetValue(0)) > 0, Convert.ToInt64(reader.GetValue(1)) > 0, Convert.ToInt64(reader.GetValue(2)) > 0);
     }
 
+    public async Task<IReadOnlySet<string>> GetCommittedAsync(string flow, IReadOnlyCollection<string> receipts, CancellationToken cancellationToken)
+    {
+        var result = new HashSet<string>(StringComparer.Ordinal);
+        if (receipts.Count == 0) return result;
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"SELECT receipt FROM receipts WHERE flow = @f AND {dialect.InKeys("receipt", "keys")}";
+        AddParameter(command, "f", flow);
+        AddParameter(command, "keys", dialect.KeyList(receipts));
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        while (await reader.ReadAsync(cancellationToken)) result.Add(reader.GetString(0));
+        return result;
+    }
+
+    public async Task ForgetAsync(string flow, IReadOnlyCollection<string> receipts, CancellationToken cancellationToken)
+    {
+        if (receipts.Count == 0) return;
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText = $"DELETE FROM receipts WHERE flow = @f AND {dialect.InKeys("receipt", "keys")}";
+        AddParameter(command, "f", flow);
+        AddParameter(command, "keys", dialect.KeyList(receipts));
+        await command.ExecuteNonQueryAsync(cancellationToken);
+    }
+
     public async Task<IReadOnlyDictionary<string, string>> GetLinksAsync(string system, string entity, string targetSystem, IReadOnlyCollection<string> externalIds, CancellationToken cancellationToken)
     {
         var result = new Dictionary<string, string>(StringComparer.Ordinal);
@@ -155,6 +180,12 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
             "ON CONFLICT (flow, record_key) DO UPDATE SET record_type = excluded.record_type, payload = excluded.payload, error = excluded.error, " +
             "attempts = dead_letters.attempts + 1, last_failed_ms = excluded.last_failed_ms, run_id = excluded.run_id",
             cancellationToken);
+
+        if (commit.Receipt is not null)
+        {
+            await ExecAsync(connection, tx, "INSERT INTO receipts (flow, receipt, created_ms) VALUES (@f, @r, @t) ON CONFLICT (flow, receipt) DO NOTHING",
+                cancellationToken, ("f", commit.Flow), ("r", commit.Receipt), ("t", now));
+        }
 
         if (commit.RunId != 0)
         {

@@ -61,6 +61,9 @@ public sealed record BatchCommit
     public IReadOnlyList<KeyValuePair<string, string>> Checksums { get; init; } = [];
     public IReadOnlyList<IdLink> Links { get; init; } = [];
     public IReadOnlyList<DeadLetter> DeadLetters { get; init; } = [];
+    /// <summary>The target's receipt for what it staged for this batch (see <see cref="Connectors.IReceiptLog"/>).</summary>
+    public string? Receipt { get; init; }
+
     /// <summary>Keys now written, whose old dead letters are resolved.</summary>
     public IReadOnlyList<string> ResolvedKeys { get; init; } = [];
     public long Read { get; init; }
@@ -91,7 +94,7 @@ public sealed record OutboxMessage
 }
 
 /// <summary>The engine's memory: cursors, links, checksums, runs, dead letters, locks and the outbox.</summary>
-public interface IStateStore : Connectors.ILinkLookup
+public interface IStateStore : Connectors.ILinkLookup, Connectors.IReceiptLog
 {
     Task InitializeAsync(CancellationToken cancellationToken);
 

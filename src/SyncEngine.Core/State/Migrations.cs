@@ -27,5 +27,8 @@ internal static class Migrations
             last_error TEXT, UNIQUE (channel, message_key));
         CREATE INDEX ix_outbox_due ON outbox (channel, sent_ms, next_attempt_ms);
         """,
+        """
+        CREATE TABLE receipts (flow TEXT NOT NULL, receipt TEXT NOT NULL, created_ms BIGINT NOT NULL, PRIMARY KEY (flow, receipt));
+        """,
     ];
 }

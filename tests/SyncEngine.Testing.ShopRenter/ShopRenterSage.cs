@@ -1,25 +1,12 @@
+using System.Diagnostics;
 using System.Text.Json;
 using System.Text.Json.Nodes;
 using Microsoft.Data.Sqlite;
 using SyncEngine.Cli;
 using SyncEngine.Testing;
-using SyncEngine.Testing.ShopRenter;
+using Xunit;
 
-namespace SyncEngine.IntegrationTests;
-
-/// <summary>What one <c>syncengine sync FLOW --json</c> printed.</summary>
-public sealed record SyncResult(int ExitCode, string Out, string Error)
-{
-    private JsonElement Json => JsonDocument.Parse(Out).RootElement;
-
-    public string Status => Json.GetProperty("status").GetString()!;
-    public long Read => Json.GetProperty("read").GetInt64();
-    public long Written => Json.GetProperty("written").GetInt64();
-    public long Skipped => Json.GetProperty("skipped").GetInt64();
-    public long DeadLettered => Json.GetProperty("deadLettered").GetInt64();
-
-    public override string ToString() => $"exit {ExitCode}: {Out}{Error}";
-}
+namespace SyncEngine.Testing.ShopRenter;
 
 /// <summary>
 /// A customer's installation, in a folder of its own: two ShopRenter shops (the simulator) and one Sage Office Line
@@ -64,19 +51,30 @@ public sealed class ShopRenterSage : IAsyncDisposable
 
     public string ConfigFile => Folder["syncengine.json"];
 
-    public static async Task<ShopRenterSage> StartAsync(string provider)
+    /// <param name="postgresServer">For PostgreSQL, a server other than the test script's (see <see cref="PostgresServer"/>).</param>
+    public static async Task<ShopRenterSage> StartAsync(string provider, string? postgresServer = null)
     {
         var folder = new TempDirectory();
         var simulator = ShopRenterSimulator.Start();
-        var sage = await TestDatabase.CreateAsync(provider, folder, "sage/OLReweAbf.db", midnightAsDay: true);
+        var sage = await TestDatabase.CreateAsync(provider, folder, "sage/OLReweAbf.db", midnightAsDay: true, server: postgresServer);
         var setup = new ShopRenterSage(folder, simulator, sage);
-        CopyFolder(Path.Combine(RepositoryRoot(), "mappings"), folder["mappings"]);
-        await File.WriteAllTextAsync(setup.ConfigFile, setup.Config());
+        CopyFolder(Path.Combine(Repository.Root, "mappings"), folder["mappings"]);
+        setup.Configuration = setup.Config();
+        await setup.SaveConfigurationAsync();
         return setup;
     }
 
+    /// <summary>The configuration file's content; change it and call <see cref="SaveConfigurationAsync"/>.</summary>
+    public JsonObject Configuration { get; private set; } = [];
+
+    /// <summary>The <c>SyncEngine</c> section of <see cref="Configuration"/>.</summary>
+    public JsonObject Engine => Configuration["SyncEngine"]!.AsObject();
+
+    public Task SaveConfigurationAsync() =>
+        File.WriteAllTextAsync(ConfigFile, Configuration.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }));
+
     /// <summary>The configuration file, as a customer with two shops on one Sage database writes it.</summary>
-    private string Config()
+    private JsonObject Config()
     {
         JsonObject Shop(SimulatedShop shop, string warehouse) => new()
         {
@@ -135,7 +133,7 @@ public sealed class ShopRenterSage : IAsyncDisposable
                 },
             },
         };
-        return config.ToJsonString(new JsonSerializerOptions { WriteIndented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+        return config;
     }
 
     /// <summary><c>syncengine sync FLOW --json --config syncengine.json</c>, in this process, as the command line runs it.</summary>
@@ -158,6 +156,12 @@ public sealed class ShopRenterSage : IAsyncDisposable
         return result;
     }
 
+    /// <summary>Starts the real <c>syncengine</c> program in the installation's folder: a process of its own that can be killed.</summary>
+    public Process StartProcess(params string[] args) => SyncengineProgram.Start(Folder.Path, ConfigFile, args);
+
+    /// <summary>Runs the real <c>syncengine</c> program to its end and returns what it printed.</summary>
+    public Task<SyncResult> RunProcessAsync(params string[] args) => SyncengineProgram.RunAsync(Folder.Path, ConfigFile, args);
+
     private static void CopyFolder(string from, string to)
     {
         foreach (var file in Directory.EnumerateFiles(from, "*", SearchOption.AllDirectories))
@@ -168,12 +172,6 @@ public sealed class ShopRenterSage : IAsyncDisposable
         }
     }
 
-    private static string RepositoryRoot()
-    {
-        var directory = new DirectoryInfo(AppContext.BaseDirectory);
-        while (directory is not null && !File.Exists(Path.Combine(directory.FullName, "SyncEngine.sln"))) directory = directory.Parent;
-        return directory?.FullName ?? throw new InvalidOperationException("The tests run outside the SyncEngine repository.");
-    }
 
     public async ValueTask DisposeAsync()
     {

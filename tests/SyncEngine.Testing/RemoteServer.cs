@@ -1,13 +1,13 @@
 using System.Diagnostics;
 
-namespace SyncEngine.Connectors.Files.Tests;
+namespace SyncEngine.Testing;
 
 /// <summary>
 /// One of the servers ./test.sh starts on loopback: vsftpd for <c>ftp</c> and <c>ftps</c> (explicit TLS, self-signed certificate,
 /// pinned), OpenSSH for <c>sftp</c> (key login, pinned host key). Each test works in a folder of its own on the server, made on
 /// disk and handed to the server's user. Without the server the test fails, saying how to run it.
 /// </summary>
-internal sealed class RemoteServer
+public sealed class RemoteServer
 {
     private RemoteServer(string scheme, string host, int port, string user, string? password, string root)
     {
