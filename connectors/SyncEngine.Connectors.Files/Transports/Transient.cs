@@ -44,6 +44,6 @@ internal static partial class Transient
         return source;
     }
 
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {Connection}: {Operation} on {Location} failed ({Reason}); try {Try} of {Retries} again in {Delay}")]
-    private static partial void LogRetry(ILogger logger, string connection, string operation, string location, string reason, int @try, int retries, TimeSpan delay);
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Connection {Connection}: {Operation} on {Location} failed ({Reason}); retry {Retry} of {Retries} in {Delay}")]
+    private static partial void LogRetry(ILogger logger, string connection, string operation, string location, string reason, int retry, int retries, TimeSpan delay);
 }
