@@ -195,6 +195,8 @@ find_pg_bin() {
 }
 
 postgres_packages() {
+    # pgloader: the benchmark's smoke test loads a file with it, as the baseline users would pick.
+    command -v pgloader >/dev/null 2>&1 || echo pgloader
     [[ -n ${SYNCENGINE_TEST_POSTGRES:-} ]] && return 0
     find_pg_bin
     if [[ -z $PG_BIN || ! -x $PG_BIN/initdb || ! -x $PG_BIN/pg_ctl ]]; then

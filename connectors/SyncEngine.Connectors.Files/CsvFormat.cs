@@ -30,16 +30,15 @@ internal sealed class CsvFormat(FileLayout layout) : RecordFormat(layout)
         {
             if (Layout.Header)
             {
-                await LineAsync(csv, Layout.Record.Marker, FieldNames(Layout.Record), cancellationToken);
-                foreach (var child in Layout.Children) await LineAsync(csv, child.Layout.Marker, FieldNames(child.Layout), cancellationToken);
+                Line(csv, Layout.Record.Marker, FieldNames(Layout.Record).ToList());
+                foreach (var child in Layout.Children) Line(csv, child.Layout.Marker, FieldNames(child.Layout).ToList());
             }
             await foreach (var row in rows.WithCancellation(cancellationToken))
             {
-                await LineAsync(csv, Layout.Record.Marker, row.Fields.Select(f => (string?)f.Value), cancellationToken);
+                Line(csv, Layout.Record.Marker, row.Fields);
                 foreach (var child in Layout.Children)
                 {
-                    foreach (var line in row.Children.GetValueOrDefault(child.Name) ?? [])
-                        await LineAsync(csv, child.Layout.Marker, line.Fields.Select(f => (string?)f.Value), cancellationToken);
+                    foreach (var line in row.Children.GetValueOrDefault(child.Name) ?? []) Line(csv, child.Layout.Marker, line.Fields);
                 }
             }
             await csv.FlushAsync(cancellationToken);
@@ -47,11 +46,18 @@ internal sealed class CsvFormat(FileLayout layout) : RecordFormat(layout)
         await text.FlushAsync(cancellationToken);
     }
 
-    private static async ValueTask LineAsync(CsvWriter csv, string? marker, IEnumerable<string?> values, CancellationToken cancellationToken)
+    private static void Line(CsvWriter csv, string? marker, IReadOnlyList<string> names)
     {
         if (marker is not null) csv.WriteField(marker);
-        foreach (var value in values) csv.WriteField(value);
-        await csv.EndRecordAsync(cancellationToken);
+        foreach (var name in names) csv.WriteField(name);
+        csv.EndRecord();
+    }
+
+    private static void Line(CsvWriter csv, string? marker, IReadOnlyList<KeyValuePair<string, object?>> fields)
+    {
+        if (marker is not null) csv.WriteField(marker);
+        for (var i = 0; i < fields.Count; i++) csv.WriteField((string?)fields[i].Value);
+        csv.EndRecord();
     }
 
     public override IRowReader OpenReader(TextReader reader, string fileName) => new Reader(Layout, reader);

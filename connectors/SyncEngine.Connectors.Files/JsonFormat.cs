@@ -29,7 +29,11 @@ internal sealed class JsonFormat(FileLayout layout) : RecordFormat(layout)
         {
             await foreach (var row in rows.WithCancellation(cancellationToken))
             {
-                await WriteAsync(text, Formatting.None, json => WriteRowAsync(json, row, Layout.Children, cancellationToken), cancellationToken);
+                await WriteAsync(text, Formatting.None, json =>
+                {
+                    WriteRow(json, row, Layout.Children);
+                    return Task.CompletedTask;
+                }, cancellationToken);
                 await text.WriteAsync(Layout.NewLine.AsMemory(), cancellationToken);
             }
         }
@@ -42,13 +46,13 @@ internal sealed class JsonFormat(FileLayout layout) : RecordFormat(layout)
                 {
                     await foreach (var row in rows.WithCancellation(cancellationToken))
                     {
-                        await WriteRowAsync(json, row, Layout.Children, cancellationToken);
+                        WriteRow(json, row, Layout.Children);
                         return;
                     }
                     return;
                 }
                 await json.WriteStartArrayAsync(cancellationToken);
-                await foreach (var row in rows.WithCancellation(cancellationToken)) await WriteRowAsync(json, row, Layout.Children, cancellationToken);
+                await foreach (var row in rows.WithCancellation(cancellationToken)) WriteRow(json, row, Layout.Children);
                 await json.WriteEndArrayAsync(cancellationToken);
             }, cancellationToken);
             await text.WriteAsync(Layout.NewLine.AsMemory(), cancellationToken);
@@ -63,34 +67,35 @@ internal sealed class JsonFormat(FileLayout layout) : RecordFormat(layout)
         await json.FlushAsync(cancellationToken);
     }
 
-    private static async Task WriteRowAsync(JsonTextWriter json, MappedRow row, IReadOnlyList<ChildLayout> children, CancellationToken cancellationToken)
+    /// <summary>Synchronous: a row goes into the writers' buffers, which reach the file whenever they fill (a local file, for every store).</summary>
+    private static void WriteRow(JsonTextWriter json, MappedRow row, IReadOnlyList<ChildLayout> children)
     {
-        await json.WriteStartObjectAsync(cancellationToken);
+        json.WriteStartObject();
         foreach (var (name, value) in row.Fields)
         {
-            await json.WritePropertyNameAsync(name, cancellationToken);
+            json.WritePropertyName(name);
             switch (value)
             {
                 case null:
-                    await json.WriteNullAsync(cancellationToken);
+                    json.WriteNull();
                     break;
                 // 2.50m is written 2.5, as in every other format; Newtonsoft would write 2.50 or 2.0.
                 case decimal d:
-                    await json.WriteRawValueAsync(ValueConverter.ToText(d, CultureInfo.InvariantCulture), cancellationToken);
+                    json.WriteRawValue(ValueConverter.ToText(d, CultureInfo.InvariantCulture));
                     break;
                 default:
-                    await json.WriteValueAsync(value, cancellationToken);
+                    json.WriteValue(value);
                     break;
             }
         }
         foreach (var child in children)
         {
-            await json.WritePropertyNameAsync(child.Name, cancellationToken);
-            await json.WriteStartArrayAsync(cancellationToken);
-            foreach (var line in row.Children.GetValueOrDefault(child.Name) ?? []) await WriteRowAsync(json, line, [], cancellationToken);
-            await json.WriteEndArrayAsync(cancellationToken);
+            json.WritePropertyName(child.Name);
+            json.WriteStartArray();
+            foreach (var line in row.Children.GetValueOrDefault(child.Name) ?? []) WriteRow(json, line, []);
+            json.WriteEndArray();
         }
-        await json.WriteEndObjectAsync(cancellationToken);
+        json.WriteEndObject();
     }
 
     public override IRowReader OpenReader(TextReader reader, string fileName) => new Reader(Layout, reader);

@@ -33,7 +33,7 @@ internal sealed class XmlFormat(FileLayout layout) : RecordFormat(layout)
     {
         var settings = new XmlWriterSettings
         {
-            Async = true,
+            // Synchronous: rows go into the writer's buffer, which reaches the file whenever it fills (a local file, for every store).
             Encoding = Layout.WriteEncoding,
             Indent = Layout.Indent,
             IndentChars = "  ",
@@ -42,36 +42,36 @@ internal sealed class XmlFormat(FileLayout layout) : RecordFormat(layout)
             NewLineHandling = NewLineHandling.Entitize,
             CloseOutput = false,
         };
-        await using (var xml = XmlWriter.Create(stream, settings))
+        using (var xml = XmlWriter.Create(stream, settings))
         {
-            await xml.WriteStartDocumentAsync();
-            await xml.WriteStartElementAsync(null, Layout.RootElement, Layout.Namespace);
-            await foreach (var row in rows.WithCancellation(cancellationToken)) await WriteRowAsync(xml, Layout.RecordElement, row, Layout.Children);
-            await xml.WriteEndElementAsync();
-            await xml.WriteEndDocumentAsync();
-            await xml.FlushAsync();
+            xml.WriteStartDocument();
+            xml.WriteStartElement(null, Layout.RootElement, Layout.Namespace);
+            await foreach (var row in rows.WithCancellation(cancellationToken)) WriteRow(xml, Layout.RecordElement, row, Layout.Children);
+            xml.WriteEndElement();
+            xml.WriteEndDocument();
+            xml.Flush();
         }
         if (Layout.Indent) await stream.WriteAsync(Layout.WriteEncoding.GetBytes(Layout.NewLine), cancellationToken);
     }
 
-    private async Task WriteRowAsync(XmlWriter xml, string element, MappedRow row, IReadOnlyList<ChildLayout> children)
+    private void WriteRow(XmlWriter xml, string element, MappedRow row, IReadOnlyList<ChildLayout> children)
     {
-        await xml.WriteStartElementAsync(null, element, Layout.Namespace);
+        xml.WriteStartElement(null, element, Layout.Namespace);
         foreach (var (name, value) in row.Fields)
         {
             // No value, no attribute or element: it reads back as no value.
             if (value is not string text) continue;
-            if (Layout.Attributes) await xml.WriteAttributeStringAsync(null, name, null, text);
-            else await xml.WriteElementStringAsync(null, name, Layout.Namespace, text);
+            if (Layout.Attributes) xml.WriteAttributeString(null, name, null, text);
+            else xml.WriteElementString(null, name, Layout.Namespace, text);
         }
         foreach (var child in children)
         {
             if (row.Children.GetValueOrDefault(child.Name) is not { Count: > 0 } lines) continue;
-            await xml.WriteStartElementAsync(null, child.Name, Layout.Namespace);
-            foreach (var line in lines) await WriteRowAsync(xml, child.Layout.Element!, line, []);
-            await xml.WriteEndElementAsync();
+            xml.WriteStartElement(null, child.Name, Layout.Namespace);
+            foreach (var line in lines) WriteRow(xml, child.Layout.Element!, line, []);
+            xml.WriteEndElement();
         }
-        await xml.WriteEndElementAsync();
+        xml.WriteEndElement();
     }
 
     public override IRowReader OpenReader(TextReader reader, string fileName) => new Reader(Layout, reader);

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Options;
 using Npgsql;
 using Quartz;
 using Serilog;
+using Serilog.Events;
 using SyncEngine.Core;
 using SyncEngine.Core.Configuration;
 using SyncEngine.Core.Flows;
@@ -47,6 +48,10 @@ public static class EngineServices
             logger.MinimumLevel.Warning().WriteTo.Console(standardErrorFromLevel: Serilog.Events.LogEventLevel.Verbose);
         }
         logger.Enrich.FromLogContext();
+        // ASP.NET Core logs each request's URL below Warning, and a webhook's URL holds its secret: those never reach a log,
+        // whatever level an administrator sets.
+        logger.Filter.ByExcluding(e => e.Level < LogEventLevel.Warning && e.Properties.TryGetValue("SourceContext", out var source)
+            && source is ScalarValue { Value: string name } && name.StartsWith("Microsoft.AspNetCore", StringComparison.Ordinal));
     }
 
     public static IStateStore CreateStateStore(StateOptions options, EngineEnvironment environment)

@@ -56,6 +56,7 @@ public sealed partial class FlowRunner(
             var source = registry.GetConnector(flow.From.Connection).OpenSource(validator.ContextFor(flow, flow.From.Stream, from.RecordType, StreamAccess.Read, runOptions.Full));
             var target = registry.GetConnector(flow.To.Connection).OpenTarget(validator.ContextFor(flow, flow.To.Stream, to.RecordType, StreamAccess.Write, runOptions.Full));
             var committed = 0;
+            var keys = new RunKeys(await state.GetFootprintAsync(flow.Name, flow.From.Connection, RecordTypes.NameOf(from.RecordType), flow.To.Connection, ct));
             try
             {
                 try
@@ -81,7 +82,7 @@ public sealed partial class FlowRunner(
                             }
                         }
                         var batchCursor = batch.LastOrDefault(r => r.Cursor is not null)?.Cursor;
-                        var commit = await WriteAsync(run, flow, target, good.Select(r => (r.Key, r.Record!)).ToList(), skipUnchanged: !runOptions.Full, ct);
+                        var commit = await WriteAsync(run, flow, target, good.Select(r => (r.Key, r.Record!)).ToList(), skipUnchanged: !runOptions.Full, keys, ct);
                         commit = commit with
                         {
                             Cursor = batchCursor,
@@ -90,6 +91,7 @@ public sealed partial class FlowRunner(
                             DeadLettered = commit.DeadLettered + unreadable.Count,
                         };
                         await state.CommitBatchAsync(commit, ct);
+                        keys.Add(commit);
                         committed++;
                         await PublishAsync(target, commit, ct);
                         if (source is ICommitAwareSource aware) await aware.OnCommittedAsync(batchCursor, ct);
@@ -148,7 +150,7 @@ public sealed partial class FlowRunner(
                 {
                     foreach (var chunk in records.Chunk(flow.BatchSize))
                     {
-                        var commit = await WriteAsync(run, flow, target, chunk, skipUnchanged: false, ct);
+                        var commit = await WriteAsync(run, flow, target, chunk, skipUnchanged: false, null, ct);
                         commit = commit with { Read = chunk.Length };
                         await state.CommitBatchAsync(commit, ct);
                         committed++;
@@ -175,7 +177,7 @@ public sealed partial class FlowRunner(
     }
 
     private async Task<BatchCommit> WriteAsync(RunState run, FlowDefinition flow, IRecordTarget target,
-        IReadOnlyList<(string Key, Entity Record)> records, bool skipUnchanged, CancellationToken ct)
+        IReadOnlyList<(string Key, Entity Record)> records, bool skipUnchanged, RunKeys? keys, CancellationToken ct)
     {
         // A key read twice in one batch is written once, in its latest form.
         var latest = new Dictionary<string, Entity>(StringComparer.Ordinal);
@@ -197,7 +199,7 @@ public sealed partial class FlowRunner(
         var checksums = latest.ToDictionary(r => r.Key, r => CanonicalJson.Checksum(r.Value), StringComparer.Ordinal);
         if (skipUnchanged)
         {
-            var stored = await state.GetChecksumsAsync(flow.Name, checksums.Keys, ct);
+            var stored = await state.GetChecksumsAsync(flow.Name, keys?.ChecksumLookups(checksums.Keys) ?? checksums.Keys, ct);
             foreach (var (key, sum) in stored)
             {
                 if (checksums.TryGetValue(key, out var current) && current == sum)
@@ -209,7 +211,7 @@ public sealed partial class FlowRunner(
         }
 
         var entity = RecordTypes.NameOf(Stream(flow.From).RecordType);
-        var links = await state.GetLinksAsync(flow.From.Connection, entity, flow.To.Connection, latest.Keys, ct);
+        var links = await state.GetLinksAsync(flow.From.Connection, entity, flow.To.Connection, keys?.LinkLookups(latest.Keys) ?? latest.Keys, ct);
         var items = latest.Select(r => new WriteItem(r.Key, r.Value, links.GetValueOrDefault(r.Key))).ToList();
         var outcomes = new Dictionary<string, RecordOutcome>(StringComparer.Ordinal);
         string? receipt = null;
@@ -254,7 +256,8 @@ public sealed partial class FlowRunner(
             Receipt = receipt,
             Checksums = newChecksums,
             Links = newLinks,
-            ResolvedKeys = resolved,
+            // Dead letters are resolved by key; a flow that has none has nothing to resolve.
+            ResolvedKeys = keys is null || keys.MayHaveDeadLetters ? resolved : [],
             DeadLetters = dead,
             Written = written,
             Skipped = skipped,

@@ -129,12 +129,56 @@ internal abstract class Source
     public virtual IEnumerable<string> Paths() => [];
 }
 
-internal sealed class PathSource(string path) : Source
+internal sealed class PathSource : Source
 {
-    public string Path { get; } = path;
-    public override object? Evaluate(Scope scope, ValueExpression owner) => scope.Resolve(Path);
+    private readonly PathSource? _rest;
+    private readonly bool _index;
+    private readonly bool _root;
+    /// <summary>The compiled accessor of the record type last seen; mappings serve one type, so it is found once, not per record.</summary>
+    private Accessor? _accessor;
+
+    public PathSource(string path)
+    {
+        Path = path;
+        _index = path == "$index";
+        if (path.StartsWith("$parent.", StringComparison.Ordinal)) _rest = new PathSource(path["$parent.".Length..]);
+        else if (path.StartsWith("$root.", StringComparison.Ordinal))
+        {
+            _rest = new PathSource(path["$root.".Length..]);
+            _root = true;
+        }
+    }
+
+    public string Path { get; }
+
+    public override object? Evaluate(Scope scope, ValueExpression owner) => Get(scope);
+
+    /// <summary>What <see cref="Scope.Resolve"/> gives for this path, without looking the path up again for every record.</summary>
+    private object? Get(Scope scope)
+    {
+        if (_index) return scope.Index;
+        if (_rest is not null)
+        {
+            if (_root)
+            {
+                var root = scope;
+                while (root.Parent is not null) root = root.Parent;
+                return _rest.Get(root);
+            }
+            return _rest.Get(scope.Parent ?? throw new RecordException("'$parent' is used outside a child mapping", Path));
+        }
+        var current = scope.Current;
+        if (current is ISourceRow row) return row.TryGet(Path, out var value) ? value : null;
+        var type = current.GetType();
+        var accessor = _accessor;
+        if (accessor is null || accessor.Type != type) _accessor = accessor = new Accessor(type, ModelPath.Find(type, Path));
+        return accessor.Path?.Get(current);
+    }
+
     public override string Describe() => $"'{Path}'";
     public override IEnumerable<string> Paths() => [Path];
+
+    private sealed record Accessor(Type Type, ModelPath? Path);
 }
 
 internal sealed class ConstSource(object? value) : Source
@@ -147,24 +191,43 @@ internal sealed partial class TemplateSource : Source
 {
     private readonly string _template;
     private readonly List<(string Path, string? Format)> _parts;
+    /// <summary>The template split once into literal text and placeholders, so a record costs no regular expression.</summary>
+    private readonly (string Literal, PathSource? Path, string? Format)[] _segments;
 
     public TemplateSource(string template)
     {
         _template = template;
-        _parts = Token().Matches(template).Select(m => (m.Groups[1].Value, m.Groups[2].Success ? m.Groups[2].Value : null)).ToList();
+        var matches = Token().Matches(template);
+        _parts = matches.Select(m => (m.Groups[1].Value, m.Groups[2].Success ? m.Groups[2].Value : null)).ToList();
+        var segments = new List<(string, PathSource?, string?)>();
+        var at = 0;
+        foreach (Match match in matches)
+        {
+            if (match.Index > at) segments.Add((template[at..match.Index], null, null));
+            segments.Add((string.Empty, new PathSource(match.Groups[1].Value), match.Groups[2].Success ? match.Groups[2].Value : null));
+            at = match.Index + match.Length;
+        }
+        if (at < template.Length) segments.Add((template[at..], null, null));
+        _segments = [.. segments];
     }
 
     public override object? Evaluate(Scope scope, ValueExpression owner)
     {
         var culture = owner.Culture ?? scope.Run.Culture;
-        var text = Token().Replace(_template, m =>
+        var text = new StringBuilder(_template.Length + 16);
+        foreach (var (literal, path, format) in _segments)
         {
-            var value = scope.Resolve(m.Groups[1].Value);
-            if (m.Groups[2].Success && value is IFormattable formattable) value = ValueExpression.InZone(formattable, scope.Run.FormatZone);
-            return ValueConverter.ToText(value, culture, m.Groups[2].Success ? m.Groups[2].Value : null) ?? string.Empty;
-        });
+            if (path is null)
+            {
+                text.Append(literal);
+                continue;
+            }
+            var value = path.Evaluate(scope, owner);
+            if (format is not null && value is IFormattable formattable) value = ValueExpression.InZone(formattable, scope.Run.FormatZone);
+            text.Append(ValueConverter.ToText(value, culture, format));
+        }
         // "{LastName}, {FirstName}" of a customer with no first name reads "Kovács", not "Kovács, ".
-        return text.Trim().Trim(',').Trim();
+        return text.ToString().Trim().Trim(',').Trim();
     }
 
     public override string Describe() => $"template '{_template}'";

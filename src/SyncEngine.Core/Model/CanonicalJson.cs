@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Security.Cryptography;
 using System.Text.Json;
 using System.Text.Json.Serialization;
@@ -39,10 +40,23 @@ public static class CanonicalJson
     /// <summary>A short, stable fingerprint of the record's content, for delta detection.</summary>
     public static string Checksum(Entity record)
     {
+        // One buffer and writer per thread: a run checksums every record, and a fresh array each time is garbage to collect.
+        var buffer = _buffer ??= new ArrayBufferWriter<byte>(1024);
+        var writer = _writer ??= new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = Options.Encoder, SkipValidation = true });
+        buffer.ResetWrittenCount();
+        writer.Reset(buffer);
+        JsonSerializer.Serialize(writer, record, record.GetType(), Options);
+        writer.Flush();
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(SerializeToUtf8(record), hash);
+        SHA256.HashData(buffer.WrittenSpan, hash);
         return Convert.ToHexStringLower(hash[..16]);
     }
+
+    [ThreadStatic]
+    private static ArrayBufferWriter<byte>? _buffer;
+
+    [ThreadStatic]
+    private static Utf8JsonWriter? _writer;
 
     private sealed class SortedDictionaryConverter<TValue> : JsonConverter<IReadOnlyDictionary<string, TValue>>
     {

@@ -74,6 +74,23 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
         return result;
     }
 
+    public async Task<FlowFootprint> GetFootprintAsync(string flow, string system, string entity, string targetSystem, CancellationToken cancellationToken)
+    {
+        await using var connection = await OpenAsync(cancellationToken);
+        await using var command = connection.CreateCommand();
+        command.CommandText =
+            "SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM checksums WHERE flow = @f LIMIT 1) c), " +
+            "(SELECT COUNT(*) FROM (SELECT 1 FROM links WHERE system = @s AND entity = @e AND target_system = @t LIMIT 1) l), " +
+            "(SELECT COUNT(*) FROM (SELECT 1 FROM dead_letters WHERE flow = @f LIMIT 1) d)";
+        AddParameter(command, "f", flow);
+        AddParameter(command, "s", system);
+        AddParameter(command, "e", entity);
+        AddParameter(command, "t", targetSystem);
+        await using var reader = await command.ExecuteReaderAsync(cancellationToken);
+        await reader.ReadAsync(cancellationToken);
+        return new FlowFootprint(Convert.ToInt64(reader.GetValue(0)) > 0, Convert.ToInt64(reader.GetValue(1)) > 0, Convert.ToInt64(reader.GetValue(2)) > 0);
+    }
+
     public async Task<IReadOnlySet<string>> GetCommittedAsync(string flow, IReadOnlyCollection<string> receipts, CancellationToken cancellationToken)
     {
         var result = new HashSet<string>(StringComparer.Ordinal);
@@ -402,7 +419,9 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
     private async Task<DbConnection> OpenAsync(CancellationToken cancellationToken)
     {
         if (!_initialized) await InitializeAsync(cancellationToken);
-        return await dataSource.OpenConnectionAsync(cancellationToken);
+        var connection = await dataSource.OpenConnectionAsync(cancellationToken);
+        await dialect.OpenedAsync(connection, cancellationToken);
+        return connection;
     }
 
     private long NowMs() => _time.GetUtcNow().ToUnixTimeMilliseconds();

@@ -72,6 +72,10 @@ public sealed record BatchCommit
     public long DeadLettered { get; init; }
 }
 
+/// <summary>What the store holds for a flow when a run starts; lets a run skip lookups that can find nothing.</summary>
+/// <param name="Links">Whether any id link of the flow's source connection, entity and target connection exists.</param>
+public sealed record FlowFootprint(bool Checksums, bool Links, bool DeadLetters);
+
 /// <summary>Who holds a flow right now.</summary>
 public sealed record FlowLease(string Flow, string Owner, string Node, int ProcessId, DateTimeOffset AcquiredAt, DateTimeOffset ExpiresAt, long? RunId);
 
@@ -97,6 +101,9 @@ public interface IStateStore : Connectors.ILinkLookup, Connectors.IReceiptLog
     Task<string?> GetCursorAsync(string flow, CancellationToken cancellationToken);
 
     Task<IReadOnlyDictionary<string, string>> GetChecksumsAsync(string flow, IReadOnlyCollection<string> keys, CancellationToken cancellationToken);
+
+    /// <summary>Whether the flow has checksums and dead letters, and its source, entity and target have id links: one round trip.</summary>
+    Task<FlowFootprint> GetFootprintAsync(string flow, string system, string entity, string targetSystem, CancellationToken cancellationToken);
 
     /// <summary>Target ids of the given external ids, keyed by external id.</summary>
     Task<IReadOnlyDictionary<string, string>> GetLinksAsync(string system, string entity, string targetSystem, IReadOnlyCollection<string> externalIds, CancellationToken cancellationToken);

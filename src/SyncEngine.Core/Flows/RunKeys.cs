@@ -1,0 +1,77 @@
+using SyncEngine.Core.State;
+
+namespace SyncEngine.Core.Flows;
+
+/// <summary>
+/// Which keys of a run can have a stored checksum or id link. When the store held none for the flow as the run started,
+/// only keys this run committed can have one, and a fixed-size Bloom filter of those keys says which to look up: a first
+/// run of a million records then asks the store nothing, and memory stays flat whatever the run's size. A false positive
+/// only costs a lookup; nothing is ever skipped that exists.
+/// </summary>
+internal sealed class RunKeys(FlowFootprint atStart)
+{
+    private const int Bits = 1 << 23; // 1 MB: about 1 % false positives at a million keys
+    private const int Hashes = 4;
+    private ulong[]? _bits;
+    private bool _deadLettered;
+
+    /// <summary>Keys whose checksums must be read from the store.</summary>
+    public IReadOnlyCollection<string> ChecksumLookups(IReadOnlyCollection<string> keys) => atStart.Checksums ? keys : Committed(keys);
+
+    /// <summary>Keys whose id links must be read from the store.</summary>
+    public IReadOnlyCollection<string> LinkLookups(IReadOnlyCollection<string> keys) => atStart.Links ? keys : Committed(keys);
+
+    /// <summary>Whether written keys may have dead letters to resolve.</summary>
+    public bool MayHaveDeadLetters => atStart.DeadLetters || _deadLettered;
+
+    public void Add(BatchCommit commit)
+    {
+        if (commit.DeadLetters.Count > 0) _deadLettered = true;
+        if (atStart.Checksums && atStart.Links) return;
+        foreach (var (key, _) in commit.Checksums) Set(key);
+        foreach (var link in commit.Links) Set(link.ExternalId);
+    }
+
+    private List<string> Committed(IReadOnlyCollection<string> keys)
+    {
+        var result = new List<string>();
+        if (_bits is null) return result;
+        foreach (var key in keys)
+            if (MayContain(key)) result.Add(key);
+        return result;
+    }
+
+    private void Set(string key)
+    {
+        _bits ??= new ulong[Bits / 64];
+        var (h1, h2) = Hash(key);
+        for (var i = 0; i < Hashes; i++)
+        {
+            var bit = (int)((h1 + (ulong)i * h2) % Bits);
+            _bits[bit >> 6] |= 1UL << (bit & 63);
+        }
+    }
+
+    private bool MayContain(string key)
+    {
+        var (h1, h2) = Hash(key);
+        for (var i = 0; i < Hashes; i++)
+        {
+            var bit = (int)((h1 + (ulong)i * h2) % Bits);
+            if ((_bits![bit >> 6] & (1UL << (bit & 63))) == 0) return false;
+        }
+        return true;
+    }
+
+    /// <summary>64-bit FNV-1a, split into the two hashes of double hashing.</summary>
+    private static (ulong, ulong) Hash(string key)
+    {
+        var hash = 14695981039346656037UL;
+        foreach (var c in key)
+        {
+            hash ^= c;
+            hash *= 1099511628211UL;
+        }
+        return (hash & 0xFFFFFFFF, (hash >> 32) | 1);
+    }
+}
