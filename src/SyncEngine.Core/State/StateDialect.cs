@@ -125,14 +125,14 @@ public abstract class StateDialect
         }
 
         /// <summary>
-        /// In WAL mode, NORMAL syncs at checkpoints instead of at every commit: a crash of the process loses nothing, a power
-        /// failure may roll back the last commits, never corrupts. The engine is built for that: a batch whose state commit is
-        /// lost is read and written again, and every write is idempotent.
+        /// FULL: every state commit is on disk before the target is told to publish (files renamed after their receipt was
+        /// committed). NORMAL would let a power failure roll back commits whose files a receiver already took, and they
+        /// would be sent again; one sync per batch is cheap.
         /// </summary>
         public override async Task OpenedAsync(DbConnection connection, CancellationToken cancellationToken)
         {
             await using var command = connection.CreateCommand();
-            command.CommandText = "PRAGMA synchronous=NORMAL;";
+            command.CommandText = "PRAGMA synchronous=FULL;";
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
     }
