@@ -101,7 +101,8 @@ public sealed class SecretsTests(ITestOutputHelper output) : IAsyncLifetime
         const string Notice = """{"orders":{"order":{"storeName":"kovacsbolt","innerId":1001,"innerResourceId":"orders\/b3JkZXItb3JkZXJfaWQ9MTAwMQ=="}}}""";
         var webhook = await http.PostAsync($"http://127.0.0.1:{webhookPort}/webhooks/shop1/{secrets["webhook secret"]}", new StringContent(Notice, Encoding.UTF8, "application/json"));
         var wrongWebhook = await http.PostAsync($"http://127.0.0.1:{webhookPort}/webhooks/shop1/{secrets["wrong shop client secret"]}", new StringContent(Notice, Encoding.UTF8, "application/json"));
-        await Task.Delay(2000);
+        // The run the webhook started, finished and recorded, before the service is stopped.
+        await WaitForAsync(() => WebhookRunFinished(_setup.Folder["data/state.db"]));
         service.Kill();
         await service.WaitForExitAsync();
         printed.Append(await serviceOut).Append(await serviceErr);
@@ -198,12 +199,21 @@ public sealed class SecretsTests(ITestOutputHelper output) : IAsyncLifetime
         return false;
     }
 
+    private static bool WebhookRunFinished(string stateStore)
+    {
+        using var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={stateStore};Mode=ReadOnly;Pooling=False");
+        connection.Open();
+        using var command = connection.CreateCommand();
+        command.CommandText = "SELECT COUNT(*) FROM runs WHERE run_trigger = 'webhook' AND status <> 'Running'";
+        return Convert.ToInt64(command.ExecuteScalar()) > 0;
+    }
+
     private static async Task WaitForAsync(Func<bool> condition)
     {
         var deadline = DateTime.UtcNow.AddSeconds(60);
         while (!condition())
         {
-            if (DateTime.UtcNow > deadline) throw new TimeoutException("the service did not come up within 60 s");
+            if (DateTime.UtcNow > deadline) throw new TimeoutException("the service did not get there within 60 s");
             await Task.Delay(100);
         }
     }
