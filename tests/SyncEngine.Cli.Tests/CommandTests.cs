@@ -262,7 +262,7 @@ public sealed class CommandTests : IDisposable
     [Fact]
     public async Task Sync_goes_through_the_running_service_when_its_control_api_answers()
     {
-        var port = FreePort();
+        var port = Ports.Free();
         var config = TestCli.WriteConfig(_folder, controlPort: port);
         await TestStore.CreateAsync(Store);
         await TestStore.AddProductsAsync(Store, 1, 3);
@@ -282,15 +282,6 @@ public sealed class CommandTests : IDisposable
             await app.StopAsync();
             await app.DisposeAsync();
         }
-    }
-
-    internal static int FreePort()
-    {
-        var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
-        listener.Start();
-        var port = ((System.Net.IPEndPoint)listener.LocalEndpoint).Port;
-        listener.Stop();
-        return port;
     }
 
     public void Dispose()

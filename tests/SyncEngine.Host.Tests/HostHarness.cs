@@ -25,23 +25,9 @@ public sealed class HostHarness : IAsyncDisposable
     public TempDirectory Folder { get; } = new();
 
     /// <summary>A port that was free on 127.0.0.1 when the harness was made.</summary>
-    public int Port { get; } = FreePort();
+    public int Port { get; } = Ports.Free();
 
     public string StorePath => Folder["store.db"];
-
-    public static int FreePort()
-    {
-        var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        try
-        {
-            return ((IPEndPoint)listener.LocalEndpoint).Port;
-        }
-        finally
-        {
-            listener.Stop();
-        }
-    }
 
     /// <summary>Creates the TestStore file with products P1..P{products}.</summary>
     public async Task CreateStoreAsync(int products, string file = "store.db")

@@ -12,7 +12,7 @@ public sealed class WebhookTests : IAsyncLifetime
 {
     private const string Secret = "webhook-secret-0123456789abcdef";
     private readonly HostHarness _h = new();
-    private readonly int _webhookPort = HostHarness.FreePort();
+    private readonly int _webhookPort = Ports.Free();
 
     public Task InitializeAsync() => Task.CompletedTask;
 

@@ -39,7 +39,7 @@ public sealed class SecretsTests(ITestOutputHelper output) : IAsyncLifetime
         };
         Assert.All(secrets.Values, s => Assert.True(s.Length >= 16, "a secret too short to search for"));
         var engine = _setup.Engine;
-        var (controlPort, webhookPort) = (FreePort(), FreePort());
+        var (controlPort, webhookPort) = (Ports.Free(), Ports.Free());
         engine["Control"] = new JsonObject { ["Enabled"] = true, ["Port"] = controlPort };
         engine["Webhooks"] = new JsonObject { ["Enabled"] = true, ["Port"] = webhookPort, ["Secret"] = secrets["webhook secret"] };
         var connections = engine["Connections"]!.AsObject();
@@ -216,13 +216,6 @@ public sealed class SecretsTests(ITestOutputHelper output) : IAsyncLifetime
             if (DateTime.UtcNow > deadline) throw new TimeoutException("the service did not get there within 60 s");
             await Task.Delay(100);
         }
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async Task DisposeAsync() => await _setup.DisposeAsync();

@@ -36,7 +36,7 @@ public sealed class PostgresServer : IAsyncDisposable
         var user = Environment.IsPrivilegedProcess ? Environment.GetEnvironmentVariable("SYNCENGINE_TEST_PG_USER") ?? "postgres" : null;
         var folder = Path.Combine(Path.GetTempPath(), "syncengine-pg-" + Guid.NewGuid().ToString("N")[..10]);
         Directory.CreateDirectory(folder);
-        var server = new PostgresServer(bin, user, folder, FreePort());
+        var server = new PostgresServer(bin, user, folder, Ports.Free());
         if (user is not null) await server.RunAsync("chown", user, folder);
         await server.PgAsync("initdb", "-D", server.Data, "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C.UTF-8");
         await server.StartAgainAsync();
@@ -70,13 +70,6 @@ public sealed class PostgresServer : IAsyncDisposable
         await process.WaitForExitAsync();
         if (process.ExitCode != 0)
             throw new InvalidOperationException($"{program} {string.Join(' ', args)}: exit {process.ExitCode}: {await output}{await error}");
-    }
-
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
     }
 
     public async ValueTask DisposeAsync()

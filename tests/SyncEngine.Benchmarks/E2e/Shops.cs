@@ -4,6 +4,7 @@ using System.Net.Sockets;
 using System.Text;
 using System.Text.Json.Nodes;
 using SyncEngine.Testing.ShopRenter;
+using SyncEngine.Testing;
 
 namespace SyncEngine.Benchmarks.E2e;
 
@@ -63,7 +64,7 @@ public static class Shops
         var cron = simulator.AddShop("cronbolt");
         var hook = simulator.AddShop("hookbolt");
         var sage = await database.SchemaAsync("sage_latency");
-        var port = FreePort();
+        var port = Ports.Free();
         var secret = Convert.ToHexStringLower(System.Security.Cryptography.RandomNumberGenerator.GetBytes(16));
         var install = new Installation(folder,
             new JsonObject
@@ -124,10 +125,4 @@ public static class Shops
         return (Latencies("SRC:"), Latencies("SRH:"), appeared.Keys.Count(k => !committed.ContainsKey(k)));
     }
 
-    private static int FreePort()
-    {
-        using var listener = new TcpListener(IPAddress.Loopback, 0);
-        listener.Start();
-        return ((IPEndPoint)listener.LocalEndpoint).Port;
-    }
 }
