@@ -19,6 +19,8 @@ internal sealed partial class DatabaseTarget(DatabaseConnector connector, Databa
 
     private readonly WriteSettings _settings = mapping.Write!;
     private readonly MappingContext _mappingContext = MappingContext.For(context);
+    /// <summary>A batch met a row already there (or the database has no plain bulk insert): the run upserts from then on.</summary>
+    private bool _upsertOnly;
     private WritePlan? _plan;
 
     /// <summary>The table of the statement being run, for messages.</summary>
@@ -162,7 +164,12 @@ internal sealed partial class DatabaseTarget(DatabaseConnector connector, Databa
         await using var transaction = await connection.BeginTransactionAsync(cancellationToken);
         try
         {
-            await Dialect.BulkUpsertAsync(connection, transaction, plan.Header.RealName, plan.Columns, plan.KeyColumns, records.Select(r => r.Header).ToList(), cancellationToken);
+            var rows = records.Select(r => r.Header).ToList();
+            // New rows go in as plain inserts until one batch meets a row already there; from then on the run upserts.
+            if (!_upsertOnly && !await Dialect.BulkInsertAsync(connection, transaction, plan.Header.RealName, plan.Columns, rows, cancellationToken))
+                _upsertOnly = true;
+            if (_upsertOnly)
+                await Dialect.BulkUpsertAsync(connection, transaction, plan.Header.RealName, plan.Columns, plan.KeyColumns, rows, cancellationToken);
             await transaction.CommitAsync(cancellationToken);
             LogBulkWritten(records.Count, _settings.Table, Dialect.BulkMethod);
             return true;

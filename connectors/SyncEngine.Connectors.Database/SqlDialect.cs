@@ -100,6 +100,13 @@ public abstract class SqlDialect
     /// <summary>The connection string with paths made absolute where the provider takes a file.</summary>
     internal virtual string Normalize(string connectionString, Func<string, string> resolvePath) => connectionString;
 
+    /// <summary>
+    /// Loads a batch of flat rows as plain inserts, the cheapest way in; false (and nothing written) when one of them is
+    /// already there, or the dialect has no such way.
+    /// </summary>
+    internal virtual Task<bool> BulkInsertAsync(DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<ColumnInfo> columns,
+        IReadOnlyList<object?[]> rows, CancellationToken cancellationToken) => Task.FromResult(false);
+
     /// <summary>Loads a batch of flat rows in one go: staging plus one upsert, or multi-row statements.</summary>
     internal virtual async Task BulkUpsertAsync(DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<ColumnInfo> columns,
         IReadOnlyList<string> key, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)

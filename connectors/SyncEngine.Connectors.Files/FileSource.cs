@@ -22,6 +22,8 @@ internal sealed partial class FileSource(IFileStore folder, FileStreamOptions op
     private readonly Dictionary<string, int> _fileOrder = new(StringComparer.Ordinal);
     private readonly List<(FileEntry File, (int File, int Record) End)> _finished = [];
     private (int File, int Record) _committed = (-1, -1);
+    // The engine reads ahead from a local folder: the files finished and committed are shared with OnCommittedAsync.
+    private readonly SemaphoreSlim _gate = new(1, 1);
 
     public async IAsyncEnumerable<SourceRecord> ReadAsync(string? cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
@@ -36,7 +38,16 @@ internal sealed partial class FileSource(IFileStore folder, FileStreamOptions op
             if (!Ready(file, names)) continue;
             // Name, size and time: a new file that reuses an archived file's name is never mistaken for it.
             var identity = $"{file.Name}@{file.Length}@{file.Modified.UtcTicks}";
-            var order = _fileOrder[identity] = _fileOrder.Count;
+            int order;
+            await _gate.WaitAsync(cancellationToken);
+            try
+            {
+                order = _fileOrder[identity] = _fileOrder.Count;
+            }
+            finally
+            {
+                _gate.Release();
+            }
             var skip = identity == resumeFile ? resumeAfter : 0;
             var index = 0;
             var yielded = 0;
@@ -79,8 +90,16 @@ internal sealed partial class FileSource(IFileStore folder, FileStreamOptions op
                     $"{file.Name}{where}: {broken.Message}; the rest of the file from record {index} on could not be read", $"{identity}|{index}");
             }
             // A file with nothing left to commit (empty, or committed before a restart) is done at once.
-            _finished.Add((file, yielded == 0 ? (-1, -1) : (order, index)));
-            await FinishAsync(cancellationToken);
+            await _gate.WaitAsync(cancellationToken);
+            try
+            {
+                _finished.Add((file, yielded == 0 ? (-1, -1) : (order, index)));
+                await FinishAsync(cancellationToken);
+            }
+            finally
+            {
+                _gate.Release();
+            }
         }
     }
 
@@ -119,11 +138,26 @@ internal sealed partial class FileSource(IFileStore folder, FileStreamOptions op
     public async Task OnCommittedAsync(string? cursor, CancellationToken cancellationToken)
     {
         var (file, record) = ParseCursor(cursor);
-        if (file is not null && _fileOrder.TryGetValue(file, out var order) && (order, record).CompareTo(_committed) > 0) _committed = (order, record);
-        await FinishAsync(cancellationToken);
+        await _gate.WaitAsync(cancellationToken);
+        try
+        {
+            if (file is not null && _fileOrder.TryGetValue(file, out var order) && (order, record).CompareTo(_committed) > 0) _committed = (order, record);
+            await FinishAsync(cancellationToken);
+        }
+        finally
+        {
+            _gate.Release();
+        }
     }
 
-    public ValueTask DisposeAsync() => folder.DisposeAsync();
+    /// <summary>A local folder can archive one file while the next is read; a server session does one thing at a time.</summary>
+    public bool CommitsWhileReading => folder is LocalFolder;
+
+    public async ValueTask DisposeAsync()
+    {
+        await folder.DisposeAsync();
+        _gate.Dispose();
+    }
 
     private async Task FinishAsync(CancellationToken cancellationToken)
     {

@@ -92,6 +92,27 @@ public sealed class DatabaseBulkTests : IAsyncLifetime
         Assert.Contains("reserviert", letter.Error, StringComparison.OrdinalIgnoreCase);
     }
 
+    [Theory]
+    [InlineData("Sqlite")]
+    [InlineData("PostgreSql")]
+    public async Task A_batch_of_which_some_rows_are_already_in_the_table_updates_those_and_adds_the_others_once(string provider)
+    {
+        for (var i = 1; i <= 1000; i++) _shop.Records.Add(Stock(i, 1));
+        var engine = await StartAsync(provider, batchSize: 2500);
+        await engine.RunAsync("stock");
+
+        // One batch: 500 rows already there (new quantity), 2000 new ones; then one more batch of new rows.
+        for (var i = 501; i <= 3000; i++) _shop.Records.Add(Stock(i, 2));
+        for (var i = 3001; i <= 3100; i++) _shop.Records.Add(Stock(i, 3));
+        var second = await engine.RunAsync("stock");
+
+        Assert.Equal((RunStatus.Succeeded, 2600L), (second.Status, second.Written));
+        Assert.Equal("3100|500|2500|100", await _database!.ScalarAsync(
+            "SELECT COUNT(*), SUM(CASE WHEN Bestand = 1 THEN 1 END), SUM(CASE WHEN Bestand = 2 THEN 1 END), SUM(CASE WHEN Bestand = 3 THEN 1 END) FROM KHKLagerplatzbestaende"));
+        Assert.Equal("0", await _database.ScalarAsync(
+            "SELECT COUNT(*) FROM (SELECT Artikelnummer FROM KHKLagerplatzbestaende GROUP BY Mandant, Lager, Artikelnummer HAVING COUNT(*) > 1) doubled"));
+    }
+
     public Task InitializeAsync() => Task.CompletedTask;
 
     public async Task DisposeAsync()

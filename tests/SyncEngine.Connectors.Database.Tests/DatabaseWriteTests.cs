@@ -152,10 +152,13 @@ public sealed class DatabaseWriteTests : IAsyncLifetime
     {
         for (var i = 1; i <= 4; i++) _shop.Records.Add(Orders.Create($"300{i}", ("KE-100", i, 10m)));
         var engine = await StartAsync(provider, batchSize: 2);
-        // The first batch is committed before the source reads on; then the ERP's table disappears.
+        // Once the first batch is committed, the ERP's table disappears (the engine reads the next batch meanwhile).
         _shop.BeforeRead = async position =>
         {
-            if (position == 3) await Database.ExecAsync("ALTER TABLE KHKVKBelege RENAME TO KHKVKBelege_weg");
+            if (position != 3) return;
+            var deadline = DateTime.UtcNow.AddSeconds(20);
+            while (await engine.State.GetCursorAsync("orders", default) != "2" && DateTime.UtcNow < deadline) await Task.Delay(10);
+            await Database.ExecAsync("ALTER TABLE KHKVKBelege RENAME TO KHKVKBelege_weg");
         };
 
         var failed = await engine.RunAsync("orders");

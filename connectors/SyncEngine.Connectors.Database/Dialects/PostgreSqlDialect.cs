@@ -52,6 +52,24 @@ public sealed class PostgreSqlDialect : OnConflictDialect
         return reader.GetString(0) + "." + reader.GetString(1);
     }
 
+    internal override async Task<bool> BulkInsertAsync(DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<ColumnInfo> columns,
+        IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
+    {
+        var npgsql = (NpgsqlTransaction)transaction;
+        await npgsql.SaveAsync("syncengine_insert", cancellationToken);
+        try
+        {
+            await CopyAsync((NpgsqlConnection)connection, $"COPY {QuoteName(table)} ({List(columns.Select(c => c.Name).ToList())}) FROM STDIN (FORMAT BINARY)", columns, rows, cancellationToken);
+            await npgsql.ReleaseAsync("syncengine_insert", cancellationToken);
+            return true;
+        }
+        catch (PostgresException ex) when (ex.SqlState == PostgresErrorCodes.UniqueViolation)
+        {
+            await npgsql.RollbackAsync("syncengine_insert", cancellationToken);
+            return false;
+        }
+    }
+
     internal override async Task BulkUpsertAsync(DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<ColumnInfo> columns,
         IReadOnlyList<string> key, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
     {
@@ -59,23 +77,26 @@ public sealed class PostgreSqlDialect : OnConflictDialect
         var names = columns.Select(c => c.Name).ToList();
         await using (var create = Command(connection, transaction, CreateStage(table, names), []))
             await create.ExecuteNonQueryAsync(cancellationToken);
-        // Binary COPY sends values in the column's own wire format, so each is written as the column's type.
-        var types = columns.Select(c => (c.Column as NpgsqlDbColumn)?.NpgsqlDbType).ToArray();
-        await using (var importer = await npgsql.BeginBinaryImportAsync(CopyToStage(names), cancellationToken))
-        {
-            foreach (var row in rows)
-            {
-                await importer.StartRowAsync(cancellationToken);
-                for (var i = 0; i < row.Length; i++)
-                {
-                    if (row[i] is null) await importer.WriteNullAsync(cancellationToken);
-                    else if (types[i] is { } type) await importer.WriteAsync(row[i]!, type, cancellationToken);
-                    else await importer.WriteAsync(row[i]!, cancellationToken);
-                }
-            }
-            await importer.CompleteAsync(cancellationToken);
-        }
+        await CopyAsync(npgsql, CopyToStage(names), columns, rows, cancellationToken);
         await using var upsert = Command(connection, transaction, UpsertFromStage(table, names, key), []);
         await upsert.ExecuteNonQueryAsync(cancellationToken);
+    }
+
+    private static async Task CopyAsync(NpgsqlConnection connection, string copy, IReadOnlyList<ColumnInfo> columns, IReadOnlyList<object?[]> rows, CancellationToken cancellationToken)
+    {
+        // Binary COPY sends values in the column's own wire format, so each is written as the column's type.
+        var types = columns.Select(c => (c.Column as NpgsqlDbColumn)?.NpgsqlDbType).ToArray();
+        await using var importer = await connection.BeginBinaryImportAsync(copy, cancellationToken);
+        foreach (var row in rows)
+        {
+            await importer.StartRowAsync(cancellationToken);
+            for (var i = 0; i < row.Length; i++)
+            {
+                if (row[i] is null) await importer.WriteNullAsync(cancellationToken);
+                else if (types[i] is { } type) await importer.WriteAsync(row[i]!, type, cancellationToken);
+                else await importer.WriteAsync(row[i]!, cancellationToken);
+            }
+        }
+        await importer.CompleteAsync(cancellationToken);
     }
 }

@@ -51,6 +51,9 @@ public interface IRecordSource
 public interface ICommitAwareSource
 {
     Task OnCommittedAsync(string? cursor, CancellationToken cancellationToken);
+
+    /// <summary>Whether <see cref="OnCommittedAsync"/> may run while the next batch is being read; the engine then reads ahead.</summary>
+    bool CommitsWhileReading => false;
 }
 
 /// <summary>Writes batches of records; reports an outcome for every record.</summary>

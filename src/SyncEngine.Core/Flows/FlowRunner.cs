@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Runtime.CompilerServices;
+using System.Threading.Channels;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using SyncEngine.Core.Configuration;
@@ -56,12 +57,20 @@ public sealed partial class FlowRunner(
             var source = registry.GetConnector(flow.From.Connection).OpenSource(validator.ContextFor(flow, flow.From.Stream, from.RecordType, StreamAccess.Read, runOptions.Full));
             var target = registry.GetConnector(flow.To.Connection).OpenTarget(validator.ContextFor(flow, flow.To.Stream, to.RecordType, StreamAccess.Write, runOptions.Full));
             var committed = 0;
-            var keys = new RunKeys(await state.GetFootprintAsync(flow.Name, flow.From.Connection, RecordTypes.NameOf(from.RecordType), flow.To.Connection, ct));
+            var footprint = await state.GetFootprintAsync(flow.Name, flow.From.Connection, RecordTypes.NameOf(from.RecordType), flow.To.Connection, ct);
+            var keys = new RunKeys(footprint);
+            // A flow's first run writes every record anyway; behind a cursor a record only comes again when it moved
+            // past it, except at the cursor's own value. So that run keeps the checksums of those alone.
+            var firstRun = cursor is null && !runOptions.Full && !footprint.Checksums;
             try
             {
                 try
                 {
-                    await foreach (var batch in Batches(source.ReadAsync(cursor, ct), flow.BatchSize, runOptions.StopRequested, ct))
+                    var batches = Batches(source.ReadAsync(cursor, ct), flow.BatchSize, runOptions.StopRequested, ct);
+                    // The next batch is read while this one is written and committed, unless the source's work after
+                    // a commit (archiving a file on a server) cannot overlap its reading.
+                    if (source is not ICommitAwareSource { CommitsWhileReading: false }) batches = ReadAheadAsync(batches, ct);
+                    await foreach (var batch in batches)
                     {
                         var good = new List<SourceRecord>(batch.Count);
                         var unreadable = new List<DeadLetter>();
@@ -82,7 +91,10 @@ public sealed partial class FlowRunner(
                             }
                         }
                         var batchCursor = batch.LastOrDefault(r => r.Cursor is not null)?.Cursor;
-                        var commit = await WriteAsync(run, flow, target, good.Select(r => (r.Key, r.Record!)).ToList(), skipUnchanged: !runOptions.Full, keys, ct);
+                        var keep = firstRun && batchCursor is not null
+                            ? good.Where(r => r.Cursor is null || r.Cursor == batchCursor).Select(r => r.Key).ToHashSet(StringComparer.Ordinal)
+                            : null;
+                        var commit = await WriteAsync(run, flow, target, good.Select(r => (r.Key, r.Record!)).ToList(), skipUnchanged: !runOptions.Full, keys, ct, keep);
                         commit = commit with
                         {
                             Cursor = batchCursor,
@@ -176,8 +188,10 @@ public sealed partial class FlowRunner(
         });
     }
 
+    /// <param name="keepChecksums">The keys whose checksums are stored; null: all written ones.</param>
     private async Task<BatchCommit> WriteAsync(RunState run, FlowDefinition flow, IRecordTarget target,
-        IReadOnlyList<(string Key, Entity Record)> records, bool skipUnchanged, RunKeys? keys, CancellationToken ct)
+        IReadOnlyList<(string Key, Entity Record)> records, bool skipUnchanged, RunKeys? keys, CancellationToken ct,
+        IReadOnlySet<string>? keepChecksums = null)
     {
         // A key read twice in one batch is written once, in its latest form.
         var latest = new Dictionary<string, Entity>(StringComparer.Ordinal);
@@ -196,10 +210,20 @@ public sealed partial class FlowRunner(
             LogDeadLettered(flow.Name, key, problem);
         }
 
-        var checksums = latest.ToDictionary(r => r.Key, r => CanonicalJson.Checksum(r.Value), StringComparer.Ordinal);
-        if (skipUnchanged)
+        // Checksums cost as much as mapping a record: only those compared or stored are computed.
+        IReadOnlyCollection<string> lookups = skipUnchanged ? keys?.ChecksumLookups(latest.Keys) ?? latest.Keys : [];
+        var checksums = new Dictionary<string, string>(keepChecksums is null ? latest.Count : lookups.Count + keepChecksums.Count, StringComparer.Ordinal);
+        foreach (var (key, record) in latest)
         {
-            var stored = await state.GetChecksumsAsync(flow.Name, keys?.ChecksumLookups(checksums.Keys) ?? checksums.Keys, ct);
+            if (keepChecksums is null || keepChecksums.Contains(key)) checksums[key] = CanonicalJson.Checksum(record);
+        }
+        foreach (var key in lookups)
+        {
+            if (!checksums.ContainsKey(key) && latest.TryGetValue(key, out var record)) checksums[key] = CanonicalJson.Checksum(record);
+        }
+        if (lookups.Count > 0)
+        {
+            var stored = await state.GetChecksumsAsync(flow.Name, lookups, ct);
             foreach (var (key, sum) in stored)
             {
                 if (checksums.TryGetValue(key, out var current) && current == sum)
@@ -242,7 +266,7 @@ public sealed partial class FlowRunner(
             }
             if (outcome.Kind == OutcomeKind.Written) written++;
             else skipped++;
-            newChecksums.Add(new(item.Key, checksums[item.Key]));
+            if (keepChecksums is null || keepChecksums.Contains(item.Key)) newChecksums.Add(new(item.Key, checksums[item.Key]));
             resolved.Add(item.Key);
             var targetId = outcome.TargetId ?? item.TargetId;
             if (targetId is not null && targetId != item.TargetId)
@@ -480,6 +504,38 @@ public sealed partial class FlowRunner(
             }
         }
         if (batch.Count > 0) yield return batch;
+    }
+
+    /// <summary>Enumerates <paramref name="items"/> one item ahead of the consumer, on another thread.</summary>
+    private static async IAsyncEnumerable<T> ReadAheadAsync<T>(IAsyncEnumerable<T> items, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        var channel = Channel.CreateBounded<T>(new BoundedChannelOptions(1) { SingleReader = true, SingleWriter = true });
+        using var stop = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var producer = Task.Run(async () =>
+        {
+            try
+            {
+                await foreach (var item in items.WithCancellation(stop.Token)) await channel.Writer.WriteAsync(item, stop.Token);
+                channel.Writer.TryComplete();
+            }
+            catch (Exception ex)
+            {
+                channel.Writer.TryComplete(ex);
+            }
+        }, CancellationToken.None);
+        try
+        {
+            // A failed read surfaces here, as it would have without reading ahead.
+            while (await channel.Reader.WaitToReadAsync(cancellationToken))
+            {
+                while (channel.Reader.TryRead(out var item)) yield return item;
+            }
+        }
+        finally
+        {
+            await stop.CancelAsync();
+            await producer;
+        }
     }
 
     private sealed class RunState(RunRecord record)
