@@ -16,6 +16,8 @@ internal sealed class DatabaseSource(DatabaseConnector connector, DatabaseMappin
 {
     private readonly ReadSettings _settings = mapping.Read!;
 
+    public bool CursorFollowsChanges => _settings.Cursor is not null;
+
     public async IAsyncEnumerable<SourceRecord> ReadAsync(string? cursor, [EnumeratorCancellation] CancellationToken cancellationToken)
     {
         await connector.EnsureSetupAsync(cancellationToken);

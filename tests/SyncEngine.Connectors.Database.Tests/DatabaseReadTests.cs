@@ -100,6 +100,32 @@ public sealed class DatabaseReadTests : IAsyncLifetime
     [Theory]
     [InlineData("Sqlite")]
     [InlineData("PostgreSql")]
+    public async Task A_first_run_keeps_checksums_only_at_its_last_cursor_values_and_the_next_run_skips_the_rows_read_there_again(string provider)
+    {
+        var engine = await StartAsync(provider);
+        await AddAsync("A1", "10,00", "2026-11-20 08:00:00");
+        await AddAsync("A2", "20,00", "2026-11-20 09:00:00");
+        await AddAsync("A3", "30,00", "2026-11-21 08:00:00");
+        await AddAsync("A4", "40,00", "2026-11-21 08:00:00");
+
+        await engine.RunAsync("articles");
+
+        // Batches of two: the last cursor value of each batch (A2; A3 and A4) is where a later run can read a row again.
+        Assert.Equal(["A2", "A3", "A4"], (await engine.State.GetChecksumsAsync("articles", ["A1", "A2", "A3", "A4"], default)).Keys.Order());
+
+        await Database.ExecAsync("UPDATE KHKArtikel SET Preis = '12,00', Aenderungsdatum = '2026-11-22 08:00:00' WHERE Artikelnummer = 'A1'");
+        var before = _shop.Written.Count;
+        var next = await engine.RunAsync("articles");
+
+        Assert.Equal((3L, 1L, 2L), (next.Read, next.Written, next.Skipped));
+        Assert.Equal(["A1:12.00"], WrittenSince(before));
+        // From the second run on every written row's checksum is kept.
+        Assert.Equal(["A1", "A2", "A3", "A4"], (await engine.State.GetChecksumsAsync("articles", ["A1", "A2", "A3", "A4"], default)).Keys.Order());
+    }
+
+    [Theory]
+    [InlineData("Sqlite")]
+    [InlineData("PostgreSql")]
     public async Task Prices_kept_as_German_text_are_read_as_numbers_and_an_unreadable_row_is_dead_lettered_naming_row_and_field(string provider)
     {
         var engine = await StartAsync(provider);

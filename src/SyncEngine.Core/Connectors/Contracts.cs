@@ -45,6 +45,12 @@ public interface IRecordSource
 {
     /// <param name="cursor">The cursor of the last committed record, or null to read from the beginning.</param>
     IAsyncEnumerable<SourceRecord> ReadAsync(string? cursor, CancellationToken cancellationToken);
+
+    /// <summary>
+    /// Whether a record's cursor moves whenever it changes (a database's change time or row version): a record read once
+    /// comes again only past the cursor, or at the cursor's own value. Snapshot files and lists without such a cursor do not.
+    /// </summary>
+    bool CursorFollowsChanges => false;
 }
 
 /// <summary>A source that has work to do once records are safely committed (archive a file, acknowledge a message).</summary>

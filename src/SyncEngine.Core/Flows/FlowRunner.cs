@@ -59,9 +59,9 @@ public sealed partial class FlowRunner(
             var committed = 0;
             var footprint = await state.GetFootprintAsync(flow.Name, flow.From.Connection, RecordTypes.NameOf(from.RecordType), flow.To.Connection, ct);
             var keys = new RunKeys(footprint);
-            // A flow's first run writes every record anyway; behind a cursor a record only comes again when it moved
-            // past it, except at the cursor's own value. So that run keeps the checksums of those alone.
-            var firstRun = cursor is null && !runOptions.Full && !footprint.Checksums;
+            // A flow's first run writes every record anyway. Behind a cursor that follows changes a record comes again
+            // only past it, or at the cursor's own value: that run keeps the checksums of those alone.
+            var firstRun = cursor is null && !runOptions.Full && !footprint.Checksums && source.CursorFollowsChanges;
             try
             {
                 try
