@@ -64,58 +64,83 @@ public sealed partial class FlowRunner(
             var firstRun = cursor is null && !runOptions.Full && !footprint.Checksums && source.CursorFollowsChanges;
             try
             {
+                // A batch's state is committed while the next batch is written; it is published (files renamed, read
+                // files archived) only once that commit is done, before the next commit starts.
+                BatchCommit? pending = null;
+                string? pendingCursor = null;
+                var pendingCommit = Task.CompletedTask;
+                async Task SettleAsync()
+                {
+                    if (pending is null) return;
+                    var commit = pending;
+                    pending = null;
+                    await pendingCommit;
+                    committed++;
+                    await PublishAsync(target, commit, ct);
+                    if (source is ICommitAwareSource aware) await aware.OnCommittedAsync(pendingCursor, ct);
+                    run.Add(commit);
+                    _running[flow.Name] = run.Progress(flow.Name);
+                    runOptions.Progress?.Report(run.Progress(flow.Name));
+                }
+
                 try
                 {
-                    var batches = Batches(source.ReadAsync(cursor, ct), flow.BatchSize, runOptions.StopRequested, ct);
-                    // The next batch is read while this one is written and committed, unless the source's work after
-                    // a commit (archiving a file on a server) cannot overlap its reading.
-                    if (source is not ICommitAwareSource { CommitsWhileReading: false }) batches = ReadAheadAsync(batches, ct);
-                    await foreach (var batch in batches)
+                    try
                     {
-                        var good = new List<SourceRecord>(batch.Count);
-                        var unreadable = new List<DeadLetter>();
-                        foreach (var record in batch)
+                        var batches = Batches(source.ReadAsync(cursor, ct), flow.BatchSize, runOptions.StopRequested, ct);
+                        // The next batch is read while this one is written and committed, unless the source's work after
+                        // a commit (archiving a file on a server) cannot overlap its reading.
+                        if (source is not ICommitAwareSource { CommitsWhileReading: false }) batches = ReadAheadAsync(batches, ct);
+                        await foreach (var batch in batches)
                         {
-                            if (record.Record is null)
+                            var good = new List<SourceRecord>(batch.Count);
+                            var unreadable = new List<DeadLetter>();
+                            foreach (var record in batch)
                             {
-                                unreadable.Add(new DeadLetter
+                                if (record.Record is null)
                                 {
-                                    Flow = flow.Name, RecordKey = record.Key, Payload = record.Raw ?? string.Empty,
-                                    Error = record.Error ?? "the source could not read this record",
-                                });
-                                LogDeadLettered(flow.Name, record.Key, record.Error ?? "unreadable");
+                                    unreadable.Add(new DeadLetter
+                                    {
+                                        Flow = flow.Name, RecordKey = record.Key, Payload = record.Raw ?? string.Empty,
+                                        Error = record.Error ?? "the source could not read this record",
+                                    });
+                                    LogDeadLettered(flow.Name, record.Key, record.Error ?? "unreadable");
+                                }
+                                else
+                                {
+                                    good.Add(record);
+                                }
                             }
-                            else
+                            var batchCursor = batch.LastOrDefault(r => r.Cursor is not null)?.Cursor;
+                            var keep = firstRun && batchCursor is not null
+                                ? good.Where(r => r.Cursor is null || r.Cursor == batchCursor).Select(r => r.Key).ToHashSet(StringComparer.Ordinal)
+                                : null;
+                            var commit = await WriteAsync(run, flow, target, good.Select(r => (r.Key, r.Record!)).ToList(), skipUnchanged: !runOptions.Full, keys, ct, keep, pending);
+                            commit = commit with
                             {
-                                good.Add(record);
+                                Cursor = batchCursor,
+                                Read = batch.Count,
+                                DeadLetters = [.. unreadable, .. commit.DeadLetters],
+                                DeadLettered = commit.DeadLettered + unreadable.Count,
+                            };
+                            keys.Add(commit);
+                            await SettleAsync();
+                            (pending, pendingCursor) = (commit, batchCursor);
+                            pendingCommit = state.CommitBatchAsync(commit, ct);
+                            if (runOptions.StopRequested.IsCancellationRequested)
+                            {
+                                run.Stopped = true;
+                                break;
                             }
-                        }
-                        var batchCursor = batch.LastOrDefault(r => r.Cursor is not null)?.Cursor;
-                        var keep = firstRun && batchCursor is not null
-                            ? good.Where(r => r.Cursor is null || r.Cursor == batchCursor).Select(r => r.Key).ToHashSet(StringComparer.Ordinal)
-                            : null;
-                        var commit = await WriteAsync(run, flow, target, good.Select(r => (r.Key, r.Record!)).ToList(), skipUnchanged: !runOptions.Full, keys, ct, keep);
-                        commit = commit with
-                        {
-                            Cursor = batchCursor,
-                            Read = batch.Count,
-                            DeadLetters = [.. unreadable, .. commit.DeadLetters],
-                            DeadLettered = commit.DeadLettered + unreadable.Count,
-                        };
-                        await state.CommitBatchAsync(commit, ct);
-                        keys.Add(commit);
-                        committed++;
-                        await PublishAsync(target, commit, ct);
-                        if (source is ICommitAwareSource aware) await aware.OnCommittedAsync(batchCursor, ct);
-                        run.Add(commit);
-                        _running[flow.Name] = run.Progress(flow.Name);
-                        runOptions.Progress?.Report(run.Progress(flow.Name));
-                        if (runOptions.StopRequested.IsCancellationRequested)
-                        {
-                            run.Stopped = true;
-                            break;
                         }
                     }
+                    catch (Exception) when (pending is not null)
+                    {
+                        // The batch before the failure stays committed and published; a failed commit of it is the first error.
+                        await SettleAsync();
+                        throw;
+                    }
+                    await SettleAsync();
                 }
                 catch (Exception ex) when (committed > 0 && target is ICompletableTarget && !ct.IsCancellationRequested)
                 {
@@ -189,9 +214,10 @@ public sealed partial class FlowRunner(
     }
 
     /// <param name="keepChecksums">The keys whose checksums are stored; null: all written ones.</param>
+    /// <param name="pending">The batch before, whose commit may still be under way: its checksums and links count as stored.</param>
     private async Task<BatchCommit> WriteAsync(RunState run, FlowDefinition flow, IRecordTarget target,
         IReadOnlyList<(string Key, Entity Record)> records, bool skipUnchanged, RunKeys? keys, CancellationToken ct,
-        IReadOnlySet<string>? keepChecksums = null)
+        IReadOnlySet<string>? keepChecksums = null, BatchCommit? pending = null)
     {
         // A key read twice in one batch is written once, in its latest form.
         var latest = new Dictionary<string, Entity>(StringComparer.Ordinal);
@@ -223,7 +249,8 @@ public sealed partial class FlowRunner(
         }
         if (lookups.Count > 0)
         {
-            var stored = await state.GetChecksumsAsync(flow.Name, lookups, ct);
+            var stored = new Dictionary<string, string>(await state.GetChecksumsAsync(flow.Name, lookups, ct), StringComparer.Ordinal);
+            foreach (var (key, sum) in pending?.Checksums ?? []) stored[key] = sum;
             foreach (var (key, sum) in stored)
             {
                 if (checksums.TryGetValue(key, out var current) && current == sum)
@@ -235,7 +262,9 @@ public sealed partial class FlowRunner(
         }
 
         var entity = RecordTypes.NameOf(Stream(flow.From).RecordType);
-        var links = await state.GetLinksAsync(flow.From.Connection, entity, flow.To.Connection, keys?.LinkLookups(latest.Keys) ?? latest.Keys, ct);
+        var links = new Dictionary<string, string>(
+            await state.GetLinksAsync(flow.From.Connection, entity, flow.To.Connection, keys?.LinkLookups(latest.Keys) ?? latest.Keys, ct), StringComparer.Ordinal);
+        foreach (var link in pending?.Links ?? []) links[link.ExternalId] = link.TargetId;
         var items = latest.Select(r => new WriteItem(r.Key, r.Value, links.GetValueOrDefault(r.Key))).ToList();
         var outcomes = new Dictionary<string, RecordOutcome>(StringComparer.Ordinal);
         string? receipt = null;
