@@ -5,8 +5,8 @@ using Xunit.Abstractions;
 namespace SyncEngine.ReliabilityTests;
 
 /// <summary>
-/// The file server (SFTP, plain FTP) goes away in the middle of an export by the real program (every connection reset, new ones
-/// refused) and comes back: the run fails saying which server, the receiver never sees a partial file, and the next run
+/// The file server (SFTP, plain FTP) goes away in the middle of an export by the real program (every connection reset, new
+/// ones refused) and comes back: the run fails saying which server, the receiver never sees a partial file, and the next run
 /// delivers the rest, every row exactly once.
 /// </summary>
 public sealed class FileServerOutageTests(ITestOutputHelper output) : IDisposable
