@@ -73,14 +73,21 @@ public sealed class RemoteConfigTests : IAsyncDisposable
         Assert.Contains(message, error.Message);
     }
 
-    /// <summary>A server that takes the connection and then says nothing: every try times out, and the run fails after the retries.</summary>
+    /// <summary>
+    /// A server that takes the connection and then says nothing, or one that never takes it (its queue is full, so the
+    /// connection attempt goes unanswered as with a host that drops packets): every try times out, and the run fails after
+    /// the retries.
+    /// </summary>
     [Theory]
-    [InlineData("ftp")]
-    [InlineData("ftps")]
-    [InlineData("sftp")]
-    public async Task A_server_that_never_answers_times_out_and_is_tried_again_before_the_run_fails(string scheme)
+    [InlineData("ftp", false)]
+    [InlineData("ftps", false)]
+    [InlineData("sftp", false)]
+    [InlineData("ftp", true)]
+    [InlineData("ftps", true)]
+    [InlineData("sftp", true)]
+    public async Task A_server_that_never_answers_times_out_and_is_tried_again_before_the_run_fails(string scheme, bool neverTakesTheConnection)
     {
-        using var listener = new SilentServer();
+        using var listener = new SilentServer(neverTakesTheConnection);
         _engine.Services(s => s.AddSingleton(new FileTransferHooks { RetryDelay = TimeSpan.FromMilliseconds(10) }));
         _engine.Connection("erpin", new Dictionary<string, string?>
             {
@@ -100,7 +107,8 @@ public sealed class RemoteConfigTests : IAsyncDisposable
         Assert.Contains("Connection 'erpin'", run.Error);
         Assert.Contains("2 times", run.Error);
         Assert.DoesNotContain("secret-password", run.Error);
-        Assert.Equal(2, listener.Accepted);
+        Assert.Contains($"127.0.0.1:{listener.Port}", run.Error);
+        Assert.Equal(neverTakesTheConnection ? 0 : 2, listener.Accepted);
         Assert.True(stopwatch.Elapsed < TimeSpan.FromSeconds(20), $"took {stopwatch.Elapsed}");
     }
 
@@ -112,10 +120,23 @@ public sealed class RemoteConfigTests : IAsyncDisposable
         private readonly List<Socket> _sockets = [];
         private int _accepted;
 
-        public SilentServer()
+        public SilentServer(bool neverTakesTheConnection)
         {
-            _listener.Start();
-            _ = AcceptAsync();
+            if (!neverTakesTheConnection)
+            {
+                _listener.Start();
+                _ = AcceptAsync();
+                return;
+            }
+            // Connections that nobody accepts fill the listen queue; then the kernel leaves every new attempt unanswered.
+            _listener.Start(0);
+            for (var i = 0; i < 64; i++)
+            {
+                var socket = new Socket(AddressFamily.InterNetwork, SocketType.Stream, ProtocolType.Tcp);
+                _sockets.Add(socket);
+                if (!socket.ConnectAsync(_listener.LocalEndpoint).Wait(TimeSpan.FromMilliseconds(500))) return;
+            }
+            throw new InvalidOperationException("the listen queue did not fill up");
         }
 
         public int Port => ((IPEndPoint)_listener.LocalEndpoint).Port;

@@ -5,22 +5,23 @@ using Xunit.Abstractions;
 namespace SyncEngine.ReliabilityTests;
 
 /// <summary>
-/// The SFTP server goes away in the middle of an export by the real program (every connection reset, new ones
-/// refused) and comes back: the run fails saying which server, the receiver never sees a partial file, and the next run
+/// The file server (SFTP, plain FTP) goes away in the middle of an export by the real program (every connection reset, new
+/// ones refused) and comes back: the run fails saying which server, the receiver never sees a partial file, and the next run
 /// delivers the rest, every row exactly once.
 /// </summary>
 public sealed class FileServerOutageTests(ITestOutputHelper output) : IDisposable
 {
-    private const int Rows = 3000;
     private readonly TempDirectory _folder = new();
 
     /// <remarks>
-    /// Plain FTP is not in this test: after such an outage the next run through FtpWebRequest hung without a word (seen
-    /// here, not yet understood; see the issue note).
+    /// Plain FTP exports fewer rows: FtpWebRequest logs in for every request, about eight logins per batch of the staged
+    /// export, and with 300 batches the next run alone outlasted the five minutes a run gets here. 50 batches still leave 35
+    /// for the next run after the outage.
     /// </remarks>
     [Theory]
-    [InlineData("sftp")]
-    public async Task A_file_server_that_goes_away_mid_transfer_fails_the_run_and_the_next_run_delivers_every_row_once(string scheme)
+    [InlineData("sftp", 3000)]
+    [InlineData("ftp", 500)]
+    public async Task A_file_server_that_goes_away_mid_transfer_fails_the_run_and_the_next_run_delivers_every_row_once(string scheme, int rows)
     {
         var server = RemoteServer.Get(scheme);
         var remote = server.NewFolder();
@@ -29,7 +30,7 @@ public sealed class FileServerOutageTests(ITestOutputHelper output) : IDisposabl
         settings["Location"] = $"{scheme}://{server.Host}:{proxy.Port}/{remote}";
         settings["Retries"] = "2";
         settings["Timeout"] = "00:00:05";
-        var config = await StockExport.InstallAsync(_folder, settings, "stock-{RunTime:yyyyMMdd-HHmmssfff}-{Batch}.csv", Rows);
+        var config = await StockExport.InstallAsync(_folder, settings, "stock-{RunTime:yyyyMMdd-HHmmssfff}-{Batch}.csv", rows);
 
         using var process = SyncengineProgram.Start(_folder.Path, config, "sync", StockExport.Flow, "--json");
         var stdout = process.StandardOutput.ReadToEndAsync();
@@ -44,6 +45,7 @@ public sealed class FileServerOutageTests(ITestOutputHelper output) : IDisposabl
 
         proxy.ComeBack();
         var next = await SyncengineProgram.RunAsync(_folder.Path, config, "sync", StockExport.Flow, "--json");
+        output.WriteLine($"The next run: {next}");
 
         Assert.Equal((1, "failed"), (failed.ExitCode, failed.Status));
         var error = failed.Json.GetProperty("error").GetString()!;
@@ -52,7 +54,7 @@ public sealed class FileServerOutageTests(ITestOutputHelper output) : IDisposabl
         if (server.Password is not null) Assert.DoesNotContain(server.Password, failed.Out + failed.Error);
         Assert.Empty(partial);
         Assert.True(next.ExitCode == 0 && next.Status == "succeeded", next.ToString());
-        StockExport.AssertDelivered(server.Disk(remote), Rows, scheme);
+        StockExport.AssertDelivered(server.Disk(remote), rows, scheme);
     }
 
     private static async Task<int> WaitForFilesAsync(string folder, int at)

@@ -177,7 +177,9 @@ internal sealed class FtpFileStore(RemoteOptions options) : IFileStore
     /// <summary>
     /// One request: a login, a command, and the transfer of <paramref name="upload"/> or into <paramref name="download"/>.
     /// FtpWebRequest's own timeouts do not apply to asynchronous calls, so a timer aborts the request when the server has been
-    /// silent for the timeout; every chunk transferred starts it again.
+    /// silent for the timeout; every chunk transferred starts it again. The abort does not end a connection attempt still
+    /// under way (FtpWebRequest connects without a cancellation token, and a host that drops packets leaves it to the
+    /// operating system for minutes), so the request is also no longer waited for once the timer ran out.
     /// </summary>
     private async Task<FtpWebResponse> SendAsync(Uri uri, string method, CancellationToken cancellationToken, Stream? upload = null, string? renameTo = null, Stream? download = null)
     {
@@ -191,17 +193,16 @@ internal sealed class FtpFileStore(RemoteOptions options) : IFileStore
         request.Timeout = (int)options.Timeout.TotalMilliseconds;
         request.ReadWriteTimeout = (int)options.Timeout.TotalMilliseconds;
         if (renameTo is not null) request.RenameTo = renameTo;
-        using var silence = new CancellationTokenSource(options.Timeout);
-        await using var registration = cancellationToken.Register(request.Abort);
-        await using var timeout = silence.Token.Register(request.Abort);
+        using var silence = Transient.Within(options.Timeout, cancellationToken);
+        await using var abort = silence.Token.Register(request.Abort);
         try
         {
             if (upload is not null)
             {
-                var target = await request.GetRequestStreamAsync();
+                var target = await Abandonable(request.GetRequestStreamAsync(), silence.Token);
                 try
                 {
-                    await CopyAsync(upload, target, silence, cancellationToken);
+                    await CopyAsync(upload, target, silence);
                 }
                 catch
                 {
@@ -220,13 +221,13 @@ internal sealed class FtpFileStore(RemoteOptions options) : IFileStore
                 await target.DisposeAsync();
                 silence.CancelAfter(options.Timeout);
             }
-            var response = (FtpWebResponse)await request.GetResponseAsync();
+            var response = (FtpWebResponse)await Abandonable(request.GetResponseAsync(), silence.Token);
             if (download is not null)
             {
                 try
                 {
                     await using var source = response.GetResponseStream();
-                    await CopyAsync(source, download, silence, cancellationToken);
+                    await CopyAsync(source, download, silence);
                 }
                 catch
                 {
@@ -236,23 +237,37 @@ internal sealed class FtpFileStore(RemoteOptions options) : IFileStore
             }
             return response;
         }
-        catch (Exception ex) when (ex is WebException or IOException or ObjectDisposedException && cancellationToken.IsCancellationRequested)
+        catch (Exception ex) when (ex is WebException or IOException or ObjectDisposedException or OperationCanceledException && cancellationToken.IsCancellationRequested)
         {
             throw new OperationCanceledException(cancellationToken);
         }
-        catch (Exception ex) when (ex is WebException or IOException or ObjectDisposedException && silence.IsCancellationRequested)
+        catch (Exception ex) when (ex is WebException or IOException or ObjectDisposedException or OperationCanceledException && silence.IsCancellationRequested)
         {
             throw new TimeoutException($"{options.Host}:{options.Port} did not respond within {options.Timeout.TotalSeconds:0.#} s ({method})", ex);
         }
     }
 
-    private async Task CopyAsync(Stream from, Stream to, CancellationTokenSource silence, CancellationToken cancellationToken)
+    /// <summary>The step's result, or cancellation once <paramref name="silence"/> ends; the abandoned step's own failure, whenever it comes, is dropped.</summary>
+    private static async Task<T> Abandonable<T>(Task<T> step, CancellationToken silence)
+    {
+        try
+        {
+            return await step.WaitAsync(silence);
+        }
+        catch (OperationCanceledException)
+        {
+            _ = step.ContinueWith(static t => t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+            throw;
+        }
+    }
+
+    private async Task CopyAsync(Stream from, Stream to, CancellationTokenSource silence)
     {
         var buffer = new byte[64 * 1024];
         int read;
-        while ((read = await from.ReadAsync(buffer, cancellationToken)) > 0)
+        while ((read = await from.ReadAsync(buffer, silence.Token)) > 0)
         {
-            await to.WriteAsync(buffer.AsMemory(0, read), cancellationToken);
+            await to.WriteAsync(buffer.AsMemory(0, read), silence.Token);
             silence.CancelAfter(options.Timeout);
         }
     }
