@@ -64,83 +64,58 @@ public sealed partial class FlowRunner(
             var firstRun = cursor is null && !runOptions.Full && !footprint.Checksums && source.CursorFollowsChanges;
             try
             {
-                // A batch's state is committed while the next batch is written; it is published (files renamed, read
-                // files archived) only once that commit is done, before the next commit starts.
-                BatchCommit? pending = null;
-                string? pendingCursor = null;
-                var pendingCommit = Task.CompletedTask;
-                async Task SettleAsync()
-                {
-                    if (pending is null) return;
-                    var commit = pending;
-                    pending = null;
-                    await pendingCommit;
-                    committed++;
-                    await PublishAsync(target, commit, ct);
-                    if (source is ICommitAwareSource aware) await aware.OnCommittedAsync(pendingCursor, ct);
-                    run.Add(commit);
-                    _running[flow.Name] = run.Progress(flow.Name);
-                    runOptions.Progress?.Report(run.Progress(flow.Name));
-                }
-
                 try
                 {
-                    try
+                    var batches = Batches(source.ReadAsync(cursor, ct), flow.BatchSize, runOptions.StopRequested, ct);
+                    // The next batch is read while this one is written and committed, unless the source's work after
+                    // a commit (archiving a file on a server) cannot overlap its reading.
+                    if (source is not ICommitAwareSource { CommitsWhileReading: false }) batches = ReadAheadAsync(batches, ct);
+                    await foreach (var batch in batches)
                     {
-                        var batches = Batches(source.ReadAsync(cursor, ct), flow.BatchSize, runOptions.StopRequested, ct);
-                        // The next batch is read while this one is written and committed, unless the source's work after
-                        // a commit (archiving a file on a server) cannot overlap its reading.
-                        if (source is not ICommitAwareSource { CommitsWhileReading: false }) batches = ReadAheadAsync(batches, ct);
-                        await foreach (var batch in batches)
+                        var good = new List<SourceRecord>(batch.Count);
+                        var unreadable = new List<DeadLetter>();
+                        foreach (var record in batch)
                         {
-                            var good = new List<SourceRecord>(batch.Count);
-                            var unreadable = new List<DeadLetter>();
-                            foreach (var record in batch)
+                            if (record.Record is null)
                             {
-                                if (record.Record is null)
+                                unreadable.Add(new DeadLetter
                                 {
-                                    unreadable.Add(new DeadLetter
-                                    {
-                                        Flow = flow.Name, RecordKey = record.Key, Payload = record.Raw ?? string.Empty,
-                                        Error = record.Error ?? "the source could not read this record",
-                                    });
-                                    LogDeadLettered(flow.Name, record.Key, record.Error ?? "unreadable");
-                                }
-                                else
-                                {
-                                    good.Add(record);
-                                }
+                                    Flow = flow.Name, RecordKey = record.Key, Payload = record.Raw ?? string.Empty,
+                                    Error = record.Error ?? "the source could not read this record",
+                                });
+                                LogDeadLettered(flow.Name, record.Key, record.Error ?? "unreadable");
                             }
-                            var batchCursor = batch.LastOrDefault(r => r.Cursor is not null)?.Cursor;
-                            var keep = firstRun && batchCursor is not null
-                                ? good.Where(r => r.Cursor is null || r.Cursor == batchCursor).Select(r => r.Key).ToHashSet(StringComparer.Ordinal)
-                                : null;
-                            var commit = await WriteAsync(run, flow, target, good.Select(r => (r.Key, r.Record!)).ToList(), skipUnchanged: !runOptions.Full, keys, ct, keep, pending);
-                            commit = commit with
+                            else
                             {
-                                Cursor = batchCursor,
-                                Read = batch.Count,
-                                DeadLetters = [.. unreadable, .. commit.DeadLetters],
-                                DeadLettered = commit.DeadLettered + unreadable.Count,
-                            };
-                            keys.Add(commit);
-                            await SettleAsync();
-                            (pending, pendingCursor) = (commit, batchCursor);
-                            pendingCommit = state.CommitBatchAsync(commit, ct);
-                            if (runOptions.StopRequested.IsCancellationRequested)
-                            {
-                                run.Stopped = true;
-                                break;
+                                good.Add(record);
                             }
                         }
+                        var batchCursor = batch.LastOrDefault(r => r.Cursor is not null)?.Cursor;
+                        var keep = firstRun && batchCursor is not null
+                            ? good.Where(r => r.Cursor is null || r.Cursor == batchCursor).Select(r => r.Key).ToHashSet(StringComparer.Ordinal)
+                            : null;
+                        var commit = await WriteAsync(run, flow, target, good.Select(r => (r.Key, r.Record!)).ToList(), skipUnchanged: !runOptions.Full, keys, ct, keep);
+                        commit = commit with
+                        {
+                            Cursor = batchCursor,
+                            Read = batch.Count,
+                            DeadLetters = [.. unreadable, .. commit.DeadLetters],
+                            DeadLettered = commit.DeadLettered + unreadable.Count,
+                        };
+                        await state.CommitBatchAsync(commit, ct);
+                        keys.Add(commit);
+                        committed++;
+                        await PublishAsync(target, commit, ct);
+                        if (source is ICommitAwareSource aware) await aware.OnCommittedAsync(batchCursor, ct);
+                        run.Add(commit);
+                        _running[flow.Name] = run.Progress(flow.Name);
+                        runOptions.Progress?.Report(run.Progress(flow.Name));
+                        if (runOptions.StopRequested.IsCancellationRequested)
+                        {
+                            run.Stopped = true;
+                            break;
+                        }
                     }
-                    catch (Exception) when (pending is not null)
-                    {
-                        // The batch before the failure stays committed and published; a failed commit of it is the first error.
-                        await SettleAsync();
-                        throw;
-                    }
-                    await SettleAsync();
                 }
                 catch (Exception ex) when (committed > 0 && target is ICompletableTarget && !ct.IsCancellationRequested)
                 {
@@ -214,10 +189,9 @@ public sealed partial class FlowRunner(
     }
 
     /// <param name="keepChecksums">The keys whose checksums are stored; null: all written ones.</param>
-    /// <param name="pending">The batch before, whose commit may still be under way: its checksums and links count as stored.</param>
     private async Task<BatchCommit> WriteAsync(RunState run, FlowDefinition flow, IRecordTarget target,
         IReadOnlyList<(string Key, Entity Record)> records, bool skipUnchanged, RunKeys? keys, CancellationToken ct,
-        IReadOnlySet<string>? keepChecksums = null, BatchCommit? pending = null)
+        IReadOnlySet<string>? keepChecksums = null)
     {
         // A key read twice in one batch is written once, in its latest form.
         var latest = new Dictionary<string, Entity>(StringComparer.Ordinal);
@@ -249,8 +223,7 @@ public sealed partial class FlowRunner(
         }
         if (lookups.Count > 0)
         {
-            var stored = new Dictionary<string, string>(await state.GetChecksumsAsync(flow.Name, lookups, ct), StringComparer.Ordinal);
-            foreach (var (key, sum) in pending?.Checksums ?? []) stored[key] = sum;
+            var stored = await state.GetChecksumsAsync(flow.Name, lookups, ct);
             foreach (var (key, sum) in stored)
             {
                 if (checksums.TryGetValue(key, out var current) && current == sum)
@@ -262,9 +235,7 @@ public sealed partial class FlowRunner(
         }
 
         var entity = RecordTypes.NameOf(Stream(flow.From).RecordType);
-        var links = new Dictionary<string, string>(
-            await state.GetLinksAsync(flow.From.Connection, entity, flow.To.Connection, keys?.LinkLookups(latest.Keys) ?? latest.Keys, ct), StringComparer.Ordinal);
-        foreach (var link in pending?.Links ?? []) links[link.ExternalId] = link.TargetId;
+        var links = await state.GetLinksAsync(flow.From.Connection, entity, flow.To.Connection, keys?.LinkLookups(latest.Keys) ?? latest.Keys, ct);
         var items = latest.Select(r => new WriteItem(r.Key, r.Value, links.GetValueOrDefault(r.Key))).ToList();
         var outcomes = new Dictionary<string, RecordOutcome>(StringComparer.Ordinal);
         string? receipt = null;
