@@ -123,6 +123,22 @@ public sealed class FlowRunnerTests
 
     [Theory]
     [MemberData(nameof(Backends))]
+    public async Task A_record_offered_again_unchanged_in_the_next_batch_of_the_same_run_is_skipped(StateBackend backend)
+    {
+        await using var engine = await TestEngine.CreateAsync(backend, batchSize: 2);
+        await TestStore.AddProductsAsync(engine.StorePath, 1, 4);
+        // P1 again unchanged, P2 again with a new price, in the batches after the one that wrote them.
+        await TestStore.ExecAsync(engine.StorePath, "INSERT INTO source (id, sku, name, price) SELECT id, sku, name, CASE id WHEN 'P2' THEN '77.00' ELSE price END FROM source WHERE seq <= 2");
+
+        var run = await engine.RunAsync();
+
+        Assert.Equal((6L, 5L, 1L), (run.Read, run.Written, run.Skipped));
+        var rows = await TestStore.TargetRowsAsync(engine.StorePath);
+        Assert.Equal((1L, 2L, "77.00"), (rows.Single(r => r.Id == "P1").Writes, rows.Single(r => r.Id == "P2").Writes, rows.Single(r => r.Id == "P2").Price));
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
     public async Task Target_ids_learned_on_first_write_are_handed_to_later_writes(StateBackend backend)
     {
         await using var engine = await TestEngine.CreateAsync(backend);
