@@ -1,3 +1,5 @@
+using System.Buffers;
+using System.Globalization;
 using System.Text;
 using CsvHelper;
 using SyncEngine.Core.Mapping;
@@ -18,32 +20,62 @@ internal sealed class CsvFormat(FileLayout layout) : RecordFormat(layout)
     public override async Task WriteAsync(Stream stream, IAsyncEnumerable<MappedRow> rows, bool single, CancellationToken cancellationToken)
     {
         await using var text = new StreamWriter(stream, Layout.WriteEncoding, 64 * 1024, leaveOpen: true);
-        var options = new CsvWriterOptions
-        {
-            Separator = Layout.Delimiter,
-            NewLine = Layout.NewLine,
-            Quoting = Layout.QuoteAll ? CsvQuoting.Always : CsvQuoting.WhenNeeded,
-            // Record lines and child lines have different numbers of columns.
-            ValidateFieldCount = false,
-        };
-        await using (var csv = CsvWriter.Create(text, options, leaveOpen: true))
+        await using (var csv = CsvWriter.Create(text, WriterOptions(), leaveOpen: true))
         {
             if (Layout.Header)
             {
                 Line(csv, Layout.Record.Marker, FieldNames(Layout.Record).ToList());
                 foreach (var child in Layout.Children) Line(csv, child.Layout.Marker, FieldNames(child.Layout).ToList());
             }
-            await foreach (var row in rows.WithCancellation(cancellationToken))
-            {
-                Line(csv, Layout.Record.Marker, row.Fields);
-                foreach (var child in Layout.Children)
-                {
-                    foreach (var line in row.Children.GetValueOrDefault(child.Name) ?? []) Line(csv, child.Layout.Marker, line.Fields);
-                }
-            }
+            await foreach (var row in rows.WithCancellation(cancellationToken)) Lines(csv, row);
             await csv.FlushAsync(cancellationToken);
         }
         await text.FlushAsync(cancellationToken);
+    }
+
+    /// <summary>A csv file is its header, then each record's lines: what a batch adds is known when it is staged.</summary>
+    public override bool Concatenates => true;
+
+    public override void WriteLines(IBufferWriter<byte> output, IReadOnlyList<MappedRow> rows)
+    {
+        // Grown in small chunks: one large buffer per batch would be a large-object allocation.
+        var text = new StringBuilder();
+        using (var writer = new StringWriter(text, CultureInfo.InvariantCulture))
+        using (var csv = CsvWriter.Create(writer, WriterOptions(), leaveOpen: true))
+        {
+            foreach (var row in rows) Lines(csv, row);
+            csv.Flush();
+        }
+        // No byte order mark: that belongs to the file's head alone. One encoder, so a pair of surrogates split between
+        // two chunks is still one character.
+        var encoder = Layout.WriteEncoding.GetEncoder();
+        foreach (var chunk in text.GetChunks())
+        {
+            var span = output.GetSpan(Layout.WriteEncoding.GetMaxByteCount(chunk.Length));
+            output.Advance(encoder.GetBytes(chunk.Span, span, flush: false));
+        }
+        output.Advance(encoder.GetBytes([], output.GetSpan(Layout.WriteEncoding.GetMaxByteCount(1)), flush: true));
+    }
+
+    public override string LinesSignature =>
+        $"csv {Layout.WriteEncoding.WebName} {Convert.ToHexString(Encoding.UTF8.GetBytes(Layout.Delimiter + "|" + Layout.NewLine))} {(Layout.QuoteAll ? "all" : "needed")}";
+
+    private CsvWriterOptions WriterOptions() => new()
+    {
+        Separator = Layout.Delimiter,
+        NewLine = Layout.NewLine,
+        Quoting = Layout.QuoteAll ? CsvQuoting.Always : CsvQuoting.WhenNeeded,
+        // Record lines and child lines have different numbers of columns.
+        ValidateFieldCount = false,
+    };
+
+    private void Lines(CsvWriter csv, MappedRow row)
+    {
+        Line(csv, Layout.Record.Marker, row.Fields);
+        foreach (var child in Layout.Children)
+        {
+            foreach (var line in row.Children.GetValueOrDefault(child.Name) ?? []) Line(csv, child.Layout.Marker, line.Fields);
+        }
     }
 
     private static void Line(CsvWriter csv, string? marker, IReadOnlyList<string> names)

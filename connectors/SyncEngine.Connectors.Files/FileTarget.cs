@@ -64,7 +64,7 @@ internal sealed class FileTarget : IRecordTarget, ICommitAwareTarget, ICompletab
         {
             receipt = _format is null
                 ? await _runFile.AddRecordsAsync(_batch, ready.Select(r => r.Item.Record).ToList(), cancellationToken)
-                : await _runFile.AddRowsAsync(_batch, ready.Select(r => r.Row!).ToList(), cancellationToken);
+                : await _runFile.AddRowsAsync(_batch, ready.Select(r => r.Row!).ToList(), _format, cancellationToken);
             outcomes.AddRange(ready.Select(r => RecordOutcome.Written(r.Item.Key)));
         }
         else if (_template.PerRecord)
@@ -107,7 +107,9 @@ internal sealed class FileTarget : IRecordTarget, ICommitAwareTarget, ICompletab
         var file = FileNames.Combine(_options.Folder ?? string.Empty, _template.Render(null, _runTime, _batch));
         await _runFile.PublishAsync(file, DoneFileFor(file), (stream, parts, ct) => _format is null
             ? JsonRecordFormat.WriteAsync(stream, _runFile.ReadRecordsAsync(parts, ct), single: false, _layout.WriteEncoding, ct)
-            : _format.WriteAsync(stream, _runFile.ReadRowsAsync(parts, ct), single: false, ct), cancellationToken);
+            : _format.Concatenates
+                ? _runFile.WriteLinesAsync(stream, parts, _format, ct)
+                : _format.WriteAsync(stream, _runFile.ReadRowsAsync(parts, ct), single: false, ct), cancellationToken);
     }
 
     public ValueTask DisposeAsync() => _folder.DisposeAsync();

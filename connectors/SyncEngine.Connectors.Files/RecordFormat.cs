@@ -26,6 +26,19 @@ internal abstract class RecordFormat(FileLayout layout)
 
     public abstract IRowReader OpenReader(TextReader reader, string fileName);
 
+    /// <summary>
+    /// Whether a file of rows is exactly <see cref="WriteAsync"/> of no rows (its head), followed by <see cref="WriteLines"/>
+    /// of each part of the rows: then a run's batches are staged as the file's own bytes, and publishing only joins them.
+    /// </summary>
+    public virtual bool Concatenates => false;
+
+    /// <summary>What the staged lines depend on besides the mapping (format, encoding, delimiter): parts staged otherwise are not joined.</summary>
+    public virtual string LinesSignature => GetType().Name;
+
+    /// <summary>The rows as the file holds them, without the file's head; only where <see cref="Concatenates"/>.</summary>
+    public virtual void WriteLines(System.Buffers.IBufferWriter<byte> output, IReadOnlyList<MappedRow> rows) =>
+        throw new NotSupportedException($"{GetType().Name} stages rows, not lines");
+
     /// <summary>One value as the file holds it.</summary>
     /// <param name="field">The field as messages name it, e.g. <c>positionen[2].Menge</c>.</param>
     protected abstract object? Value(string field, string name, object? value, RowLayout row);

@@ -35,6 +35,8 @@ internal sealed class RunFile(IFileStore store, string folder, StreamContext con
     private const string JsonRowsHeader = "#syncengine-part 1 rows";
     private const string RowsHeader = "#syncengine-part 2 rows";
     private const string RecordsHeader = "#syncengine-part 1 records";
+    /// <summary>A batch as the file's own lines (csv), followed by the format's signature; publishing joins them as they are.</summary>
+    private const string LinesHeader = "#syncengine-part 3 lines";
 
     private readonly string _staging = FileNames.Combine(folder, StagingFolder, SafeName(context.Flow));
     private readonly string _stamp = runTime.UtcDateTime.ToString("yyyyMMdd'T'HHmmssfffffff'Z'", CultureInfo.InvariantCulture);
@@ -45,13 +47,21 @@ internal sealed class RunFile(IFileStore store, string folder, StreamContext con
     private string StagedPath => FileNames.Combine(_staging, "publish.staged");
 
     /// <summary>Stages a batch of mapped rows; once this returns they are durably on the store. Returns the batch's receipt.</summary>
-    public async Task<string> AddRowsAsync(int batch, IReadOnlyList<MappedRow> rows, CancellationToken cancellationToken)
+    public async Task<string> AddRowsAsync(int batch, IReadOnlyList<MappedRow> rows, RecordFormat format, CancellationToken cancellationToken)
     {
         await RecoverAsync(cancellationToken);
         var buffer = _buffer ??= new ArrayBufferWriter<byte>(256 * 1024);
         buffer.ResetWrittenCount();
-        Encoding.ASCII.GetBytes(RowsHeader + "\n", buffer);
-        new BinaryRows(buffer).Write(rows);
+        if (format.Concatenates)
+        {
+            Encoding.UTF8.GetBytes(LinesHeader + " " + format.LinesSignature + "\n", buffer);
+            format.WriteLines(buffer, rows);
+        }
+        else
+        {
+            Encoding.ASCII.GetBytes(RowsHeader + "\n", buffer);
+            new BinaryRows(buffer).Write(rows);
+        }
         await store.WriteAtomicAsync(PartPath(batch), (stream, ct) => stream.WriteAsync(buffer.WrittenMemory, ct).AsTask(), cancellationToken);
         return Receipt(PartPath(batch));
     }
@@ -94,22 +104,54 @@ internal sealed class RunFile(IFileStore store, string folder, StreamContext con
         var buffer = new MemoryStream();
         foreach (var part in parts)
         {
-            // A part holds one batch, so it is read whole: memory is bounded by the batch size, not by the run.
-            buffer.SetLength(0);
-            await using (var stream = await store.OpenReadAsync(part, cancellationToken))
-                await stream.CopyToAsync(buffer, cancellationToken);
-            var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
-            var newline = bytes.Span.IndexOf((byte)'\n');
-            var header = newline < 0 ? string.Empty : Encoding.ASCII.GetString(bytes.Span[..newline]);
+            var (header, body) = await ReadPartAsync(part, buffer, cancellationToken);
             if (header == JsonRowsHeader)
             {
                 await foreach (var line in LinesAsync([part], JsonRowsHeader, cancellationToken)) yield return PartCodec.DecodeRow(line);
                 continue;
             }
             if (header != RowsHeader) throw Mismatch(part, header, RowsHeader);
-            var reader = new BinaryRows.Reader(bytes[(newline + 1)..]);
+            var reader = new BinaryRows.Reader(body);
             while (reader.Next() is { } row) yield return row;
         }
+    }
+
+    /// <summary>
+    /// Writes the run's file of a format that <see cref="RecordFormat.Concatenates"/>: its head, then each part's lines as
+    /// staged; parts an earlier version staged as rows are written as lines here.
+    /// </summary>
+    public async Task WriteLinesAsync(Stream output, IReadOnlyList<string> parts, RecordFormat format, CancellationToken cancellationToken)
+    {
+        await format.WriteAsync(output, AsyncEnumerable.Empty<MappedRow>(), single: false, cancellationToken);
+        var expected = LinesHeader + " " + format.LinesSignature;
+        var buffer = new MemoryStream();
+        var lines = new ArrayBufferWriter<byte>();
+        foreach (var part in parts)
+        {
+            var (header, body) = await ReadPartAsync(part, buffer, cancellationToken);
+            if (header == expected)
+            {
+                await output.WriteAsync(body, cancellationToken);
+                continue;
+            }
+            if (header != RowsHeader && header != JsonRowsHeader) throw Mismatch(part, header, expected);
+            var rows = new List<MappedRow>();
+            await foreach (var row in ReadRowsAsync([part], cancellationToken)) rows.Add(row);
+            lines.ResetWrittenCount();
+            format.WriteLines(lines, rows);
+            await output.WriteAsync(lines.WrittenMemory, cancellationToken);
+        }
+    }
+
+    /// <summary>A part read whole (it holds one batch, so memory is bounded by the batch size): its header line and the rest.</summary>
+    private async Task<(string Header, ReadOnlyMemory<byte> Body)> ReadPartAsync(string part, MemoryStream buffer, CancellationToken cancellationToken)
+    {
+        buffer.SetLength(0);
+        await using (var stream = await store.OpenReadAsync(part, cancellationToken))
+            await stream.CopyToAsync(buffer, cancellationToken);
+        var bytes = buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+        var newline = bytes.Span.IndexOf((byte)'\n');
+        return newline < 0 ? (string.Empty, ReadOnlyMemory<byte>.Empty) : (Encoding.UTF8.GetString(bytes.Span[..newline]), bytes[(newline + 1)..]);
     }
 
     /// <summary>The canonical records of the parts, in order, streamed part by part.</summary>
@@ -140,7 +182,7 @@ internal sealed class RunFile(IFileStore store, string folder, StreamContext con
     }
 
     private InvalidDataException Mismatch(string part, string? first, string header) => new(
-        $"staged part '{part}' on {store.Display} starts with '{first}', not '{header}': it was staged with another mapping or version. " +
+        $"staged part '{part}' on {store.Display} starts with '{first}', not '{header}': it was staged with another mapping, file settings or version. " +
         "Move it away, and write its records again with a full run if they are needed.");
 
     /// <summary>Finishes a publication a crash interrupted, once per run, before anything new is staged or published.</summary>

@@ -65,6 +65,9 @@ public sealed class RunFileTests : IAsyncDisposable
     public static TheoryData<string, string?, string> Formats => new()
     {
         { "csv", Orders.WriteMapping("""{ "recordTypes": { "header": "K", "positionen": "P" } }"""), "Format=csv;Delimiter=|" },
+        { "csv", Orders.WriteMapping("""{ "recordTypes": { "header": "K", "positionen": "P" } }"""), "Format=csv;BOM=true" },
+        { "csv", Orders.WriteMapping("""{ "recordTypes": { "header": "K", "positionen": "P" } }"""), "Format=csv;Header=false;BOM=true" },
+        { "csv", Orders.WriteMapping("""{ "recordTypes": { "header": "K", "positionen": "P" } }"""), "Format=csv;Encoding=iso-8859-2;QuoteAll=true" },
         { "xml", Orders.WriteMapping("""{ "children": { "positionen": { "element": "Position" } } }""", culture: "en-US"), "Format=xml;Namespace=urn:example:erp" },
         { "xml", Orders.WriteMapping("""{ "attributes": true, "children": { "positionen": { "element": "Position" } } }""", culture: "en-US"), "Format=xml;Indent=false;Encoding=iso-8859-2" },
         { "json", Orders.WriteMapping("""{ "format": "json" }"""), "Format=json;BOM=true" },
@@ -117,6 +120,76 @@ public sealed class RunFileTests : IAsyncDisposable
         Assert.Equal(["stock.csv"], Published());
         Assert.Equal(Utf8.GetBytes(CsvHeader + string.Concat(Five.Select(CsvLines))), File.ReadAllBytes(Path.Combine(Out, "stock.csv")));
         Assert.Empty(Staged());
+    }
+
+    /// <summary>A csv run's batches are staged as the file's own lines; a part an earlier version staged as rows still joins them.</summary>
+    [Fact]
+    public async Task A_batch_an_earlier_version_staged_as_rows_is_published_in_its_place_byte_for_byte()
+    {
+        var mapping = _engine.Mapping("export.json", Orders.WriteMapping("""{ "recordTypes": { "header": "K", "positionen": "P" } }"""));
+        _engine.Connection("erp", "out", new Dictionary<string, string?>(CsvStream("stock.csv")) { ["Mapping"] = mapping });
+        var connector = _engine.Connector("erp");
+        var killed = connector.OpenTarget(FilesEngine.Context("export"));
+        await killed.WriteAsync([Item(Five[0]), Item(Five[1])], CancellationToken.None);
+        await killed.WriteAsync([Item(Five[2])], CancellationToken.None);
+        await ((IAsyncDisposable)killed).DisposeAsync();
+        var first = Staged().Where(p => p.EndsWith(".part", StringComparison.Ordinal)).Order(StringComparer.Ordinal).First();
+        Assert.Equal("#syncengine-part 3 lines csv utf-8", File.ReadLines(first).First()[..34]);
+        Assert.EndsWith(CsvLines(Five[0]) + CsvLines(Five[1]), File.ReadAllText(first), StringComparison.Ordinal);
+
+        // The first batch as the previous version staged it: typed rows, not lines.
+        var rows = new System.Buffers.ArrayBufferWriter<byte>();
+        Encoding.ASCII.GetBytes("#syncengine-part 2 rows\n", rows);
+        new BinaryRows(rows).Write([
+            Row(["SR-1001", "2026-11-20T09:15:00+01:00", "Kovács", "25500,5"], ["1", "KE-100", "2", "7874,02"], ["2", "SD-64", "1", "3149,61"]),
+            Row(["SR-1002", "2026-11-21T16:40:00+01:00", "Nagy", "1234,56"], ["1", "AB-1", "3", "10"]),
+        ]);
+        File.WriteAllBytes(first, rows.WrittenSpan.ToArray());
+
+        var next = connector.OpenTarget(FilesEngine.Context("export"));
+        await next.WriteAsync([Item(Five[3]), Item(Five[4])], CancellationToken.None);
+        await ((ICompletableTarget)next).CompleteAsync(CancellationToken.None);
+        await ((IAsyncDisposable)next).DisposeAsync();
+
+        Assert.Equal(Utf8.GetBytes(CsvHeader + string.Concat(Five.Select(CsvLines))), File.ReadAllBytes(Path.Combine(Out, "stock.csv")));
+        Assert.Empty(Staged());
+
+        static Core.Mapping.MappedRow Row(string?[] header, params string?[][] lines)
+        {
+            static KeyValuePair<string, object?>[] Fields(string[] names, string?[] values) => names.Select((n, i) => new KeyValuePair<string, object?>(n, values[i])).ToArray();
+            var children = new Dictionary<string, IReadOnlyList<Core.Mapping.MappedRow>>(StringComparer.OrdinalIgnoreCase)
+            {
+                ["positionen"] = lines.Select(l => new Core.Mapping.MappedRow(Fields(["Pos", "Artikel", "Menge", "Preis"], l), Core.Mapping.MappedRow.NoChildren)).ToList(),
+            };
+            return new Core.Mapping.MappedRow(Fields(["Belegnummer", "Datum", "Kunde", "Betrag"], header), children);
+        }
+    }
+
+    /// <summary>Lines staged with another delimiter cannot be joined into this run's file: the run says which part, and publishes nothing mixed.</summary>
+    [Fact]
+    public async Task Lines_staged_with_another_delimiter_are_not_joined_and_the_error_names_the_part()
+    {
+        var mapping = _engine.Mapping("export.json", Orders.WriteMapping("""{ "recordTypes": { "header": "K", "positionen": "P" } }"""));
+        _engine.Connection("erp", "out", new Dictionary<string, string?>(CsvStream("stock.csv")) { ["Mapping"] = mapping });
+        var killed = _engine.Connector("erp").OpenTarget(FilesEngine.Context("export"));
+        await killed.WriteAsync([Item(Five[0])], CancellationToken.None);
+        await ((IAsyncDisposable)killed).DisposeAsync();
+        var part = Path.GetFileName(Assert.Single(Staged()));
+
+        // The administrator changed the delimiter before the next run.
+        await using var changed = new FilesEngine();
+        changed.Connection("erp", Out, new Dictionary<string, string?>(CsvStream("stock.csv"))
+        {
+            ["Mapping"] = changed.Mapping("export.json", Orders.WriteMapping("""{ "recordTypes": { "header": "K", "positionen": "P" } }""")), ["Delimiter"] = "|",
+        });
+        var next = changed.Connector("erp").OpenTarget(FilesEngine.Context("export"));
+        await next.WriteAsync([Item(Five[1])], CancellationToken.None);
+        var error = await Assert.ThrowsAsync<InvalidDataException>(() => ((ICompletableTarget)next).CompleteAsync(CancellationToken.None));
+        await ((IAsyncDisposable)next).DisposeAsync();
+
+        Assert.Contains(part, error.Message, StringComparison.Ordinal);
+        Assert.Contains("file settings", error.Message, StringComparison.Ordinal);
+        Assert.Empty(Published());
     }
 
     /// <summary>Where a run can die while it publishes: before its manifest, before the rename, after it, at the very end.</summary>
