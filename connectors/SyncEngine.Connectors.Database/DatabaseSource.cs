@@ -135,7 +135,7 @@ internal static class CursorValue
 }
 
 /// <summary>The reader's current row as a mapping's source row; columns are found whatever their case.</summary>
-internal sealed class ReaderRow : ISourceRow
+internal sealed class ReaderRow : IPositionalRow
 {
     private readonly DbDataReader _reader;
     private readonly Dictionary<string, int> _ordinals = new(StringComparer.OrdinalIgnoreCase);
@@ -147,6 +147,16 @@ internal sealed class ReaderRow : ISourceRow
     }
 
     public int Ordinal(string column) => _ordinals.GetValueOrDefault(column, -1);
+
+    public object Columns => _ordinals;
+
+    public int PositionOf(string field) => Ordinal(field);
+
+    public object? ValueAt(int position)
+    {
+        var raw = _reader.GetValue(position);
+        return raw is DBNull ? null : raw;
+    }
 
     public bool TryGet(string field, out object? value)
     {

@@ -136,6 +136,8 @@ internal sealed class PathSource : Source
     private readonly bool _root;
     /// <summary>The compiled accessor of the record type last seen; mappings serve one type, so it is found once, not per record.</summary>
     private Accessor? _accessor;
+    /// <summary>The field's position in the positional rows last seen (one reader's columns).</summary>
+    private Position? _position;
 
     public PathSource(string path)
     {
@@ -168,6 +170,13 @@ internal sealed class PathSource : Source
             return _rest.Get(scope.Parent ?? throw new RecordException("'$parent' is used outside a child mapping", Path));
         }
         var current = scope.Current;
+        if (current is IPositionalRow positional)
+        {
+            var position = _position;
+            if (position is null || !ReferenceEquals(position.Columns, positional.Columns))
+                _position = position = new Position(positional.Columns, positional.PositionOf(Path));
+            return position.Index < 0 ? null : positional.ValueAt(position.Index);
+        }
         if (current is ISourceRow row) return row.TryGet(Path, out var value) ? value : null;
         var type = current.GetType();
         var accessor = _accessor;
@@ -179,6 +188,8 @@ internal sealed class PathSource : Source
     public override IEnumerable<string> Paths() => [Path];
 
     private sealed record Accessor(Type Type, ModelPath? Path);
+
+    private sealed record Position(object Columns, int Index);
 }
 
 internal sealed class ConstSource(object? value) : Source

@@ -88,6 +88,15 @@ public sealed class ModelPath
 
     private static string? Lookup(IEnumerable dictionary, string key)
     {
+        // Attribute bags are built case-insensitive: one hash lookup instead of a walk over boxed pairs.
+        if (dictionary is Dictionary<string, string?> bag && ReferenceEquals(bag.Comparer, StringComparer.OrdinalIgnoreCase))
+            return bag.GetValueOrDefault(key);
+        if (dictionary is IEnumerable<KeyValuePair<string, string?>> pairs)
+        {
+            foreach (var (name, value) in pairs)
+                if (string.Equals(name, key, StringComparison.OrdinalIgnoreCase)) return value;
+            return null;
+        }
         foreach (var item in dictionary)
         {
             if (item is KeyValuePair<string, string?> nullable && string.Equals(nullable.Key, key, StringComparison.OrdinalIgnoreCase)) return nullable.Value;

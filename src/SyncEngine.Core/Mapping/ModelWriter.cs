@@ -51,11 +51,11 @@ public sealed class ModelWriter
             return;
         }
         // Attribute bags start as a shared empty instance (itself a Dictionary): copy into a dictionary of this record's own.
-        var bag = last.Get(current) as Dictionary<string, string?>;
-        if (bag is null || ReferenceEquals(bag, Model.Attributes.Empty))
+        var held = last.Get(current);
+        if (held is not Dictionary<string, string?> bag || ReferenceEquals(bag, Model.Attributes.Empty))
         {
             bag = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);
-            if (last.Get(current) is IReadOnlyDictionary<string, string?> existing) foreach (var pair in existing) bag[pair.Key] = pair.Value;
+            if (held is IReadOnlyDictionary<string, string?> existing) foreach (var pair in existing) bag[pair.Key] = pair.Value;
             last.Set(current, bag);
         }
         bag[_attributeKey] = value?.ToString();

@@ -25,6 +25,22 @@ public interface ISourceRow
     IReadOnlyList<ISourceRow> Children(string name);
 }
 
+/// <summary>
+/// A source row whose fields sit at fixed positions (a database reader): a mapping finds a field's position once per
+/// <see cref="Columns"/>, not by name for every row.
+/// </summary>
+public interface IPositionalRow : ISourceRow
+{
+    /// <summary>Stands for the row's set of columns; positions found for it hold as long as it is the same object.</summary>
+    object Columns { get; }
+
+    /// <summary>The field's position, or -1 when the row has no such field.</summary>
+    int PositionOf(string field);
+
+    /// <summary>The value at a position found by <see cref="PositionOf"/>; null for a database NULL.</summary>
+    object? ValueAt(int position);
+}
+
 /// <summary>A flat row of named values, e.g. a CSV line or a database row.</summary>
 public sealed class DictionaryRow(IReadOnlyDictionary<string, object?> values, IReadOnlyDictionary<string, IReadOnlyList<ISourceRow>>? children = null) : ISourceRow
 {

@@ -66,10 +66,18 @@ public static class CanonicalJson
         public override void Write(Utf8JsonWriter writer, IReadOnlyDictionary<string, TValue> value, JsonSerializerOptions options)
         {
             writer.WriteStartObject();
-            foreach (var pair in value.OrderBy(p => p.Key, StringComparer.Ordinal))
+            if (value.Count > 0)
             {
-                writer.WritePropertyName(pair.Key);
-                JsonSerializer.Serialize(writer, pair.Value, options);
+                // Keys are distinct, so an unstable sort gives the one order; text values are written as the serializer would.
+                var pairs = value.ToArray();
+                if (pairs.Length > 1) Array.Sort(pairs, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+                foreach (var pair in pairs)
+                {
+                    writer.WritePropertyName(pair.Key);
+                    if (pair.Value is string text) writer.WriteStringValue(text);
+                    else if (pair.Value is null) writer.WriteNullValue();
+                    else JsonSerializer.Serialize(writer, pair.Value, options);
+                }
             }
             writer.WriteEndObject();
         }
