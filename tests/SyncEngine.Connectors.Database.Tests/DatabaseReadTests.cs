@@ -119,8 +119,41 @@ public sealed class DatabaseReadTests : IAsyncLifetime
 
         Assert.Equal((3L, 1L, 2L), (next.Read, next.Written, next.Skipped));
         Assert.Equal(["A1:12.00"], WrittenSince(before));
-        // From the second run on every written row's checksum is kept.
+        // A1 was the last cursor value of its batch.
         Assert.Equal(["A1", "A2", "A3", "A4"], (await engine.State.GetChecksumsAsync("articles", ["A1", "A2", "A3", "A4"], default)).Keys.Order());
+    }
+
+    [Theory]
+    [InlineData("Sqlite")]
+    [InlineData("PostgreSql")]
+    public async Task A_run_behind_a_cursor_keeps_stored_checksums_current_and_stores_none_for_rows_it_cannot_read_again_unchanged(string provider)
+    {
+        var engine = await StartAsync(provider);
+        await AddAsync("A1", "10,00", "2026-11-20 08:00:00");
+        await AddAsync("A2", "20,00", "2026-11-20 09:00:00");
+        await AddAsync("A3", "30,00", "2026-11-21 08:00:00");
+        await AddAsync("A4", "40,00", "2026-11-21 08:00:00");
+        Assert.Equal(4L, (await engine.RunAsync("articles", full: true)).Written);
+        var all = new[] { "A1", "A2", "A3", "A4", "A5", "A6" };
+        Assert.Equal(["A1", "A2", "A3", "A4"], (await engine.State.GetChecksumsAsync("articles", all, default)).Keys.Order());
+
+        await Database.ExecAsync("UPDATE KHKArtikel SET Preis = '12,00', Aenderungsdatum = '2026-11-22 08:00:00' WHERE Artikelnummer = 'A1'");
+        await Database.ExecAsync("UPDATE KHKArtikel SET Preis = '22,00', Aenderungsdatum = '2026-11-22 09:00:00' WHERE Artikelnummer = 'A2'");
+        await AddAsync("A5", "50,00", "2026-11-22 10:00:00");
+        await AddAsync("A6", "60,00", "2026-11-22 10:30:00");
+        var before = _shop.Written.Count;
+        var delta = await engine.RunAsync("articles");
+
+        // Batches of two: A3 A4 (read again at the cursor, unchanged) | A1 A2 | A5 A6.
+        Assert.Equal((6L, 4L, 2L), (delta.Read, delta.Written, delta.Skipped));
+        Assert.Equal(["A1:12.00", "A2:22.00", "A5:50.00", "A6:60.00"], WrittenSince(before));
+        // A1 had a checksum: it is now the one of A1 as written. A2 and A6 end their batches; A5 cannot come again unchanged.
+        var checksums = await engine.State.GetChecksumsAsync("articles", all, default);
+        Assert.Equal(["A1", "A2", "A3", "A4", "A6"], checksums.Keys.Order());
+        Assert.Equal(CanonicalJson.Checksum(_shop.Written[before]), checksums["A1"]);
+
+        var again = await engine.RunAsync("articles");
+        Assert.Equal((1L, 0L, 1L), (again.Read, again.Written, again.Skipped));
     }
 
     [Theory]

@@ -59,9 +59,10 @@ public sealed partial class FlowRunner(
             var committed = 0;
             var footprint = await state.GetFootprintAsync(flow.Name, flow.From.Connection, RecordTypes.NameOf(from.RecordType), flow.To.Connection, ct);
             var keys = new RunKeys(footprint);
-            // A flow's first run writes every record anyway. Behind a cursor that follows changes a record comes again
-            // only past it, or at the cursor's own value: that run keeps the checksums of those alone.
-            var firstRun = cursor is null && !runOptions.Full && !footprint.Checksums && source.CursorFollowsChanges;
+            // Behind a cursor that follows changes a record comes again only when it changed, or when it sits at the cursor's
+            // own value: a run keeps the checksums of those alone (and keeps any stored checksum current). Every other record
+            // is written as it comes, without a checksum to compute, compare or store.
+            var sparse = !runOptions.Full && source.CursorFollowsChanges;
             try
             {
                 try
@@ -91,7 +92,7 @@ public sealed partial class FlowRunner(
                             }
                         }
                         var batchCursor = batch.LastOrDefault(r => r.Cursor is not null)?.Cursor;
-                        var keep = firstRun && batchCursor is not null
+                        var keep = sparse && batchCursor is not null
                             ? good.Where(r => r.Cursor is null || r.Cursor == batchCursor).Select(r => r.Key).ToHashSet(StringComparer.Ordinal)
                             : null;
                         var commit = await WriteAsync(run, flow, target, good.Select(r => (r.Key, r.Record!)).ToList(), skipUnchanged: !runOptions.Full, keys, ct, keep);
@@ -188,7 +189,10 @@ public sealed partial class FlowRunner(
         });
     }
 
-    /// <param name="keepChecksums">The keys whose checksums are stored; null: all written ones.</param>
+    /// <param name="keepChecksums">
+    /// The keys whose checksums are stored, besides those that have one stored already (it is kept current); null: those
+    /// of all written records.
+    /// </param>
     private async Task<BatchCommit> WriteAsync(RunState run, FlowDefinition flow, IRecordTarget target,
         IReadOnlyList<(string Key, Entity Record)> records, bool skipUnchanged, RunKeys? keys, CancellationToken ct,
         IReadOnlySet<string>? keepChecksums = null)
@@ -212,18 +216,14 @@ public sealed partial class FlowRunner(
 
         // Checksums cost as much as mapping a record: only those compared or stored are computed.
         IReadOnlyCollection<string> lookups = skipUnchanged ? keys?.ChecksumLookups(latest.Keys) ?? latest.Keys : [];
-        var checksums = new Dictionary<string, string>(keepChecksums is null ? latest.Count : lookups.Count + keepChecksums.Count, StringComparer.Ordinal);
+        var stored = lookups.Count > 0 ? await state.GetChecksumsAsync(flow.Name, lookups, ct) : null;
+        var checksums = new Dictionary<string, string>(keepChecksums is null ? latest.Count : (stored?.Count ?? 0) + keepChecksums.Count, StringComparer.Ordinal);
         foreach (var (key, record) in latest)
         {
-            if (keepChecksums is null || keepChecksums.Contains(key)) checksums[key] = CanonicalJson.Checksum(record);
+            if (keepChecksums is null || keepChecksums.Contains(key) || stored?.ContainsKey(key) == true) checksums[key] = CanonicalJson.Checksum(record);
         }
-        foreach (var key in lookups)
+        if (stored is not null)
         {
-            if (!checksums.ContainsKey(key) && latest.TryGetValue(key, out var record)) checksums[key] = CanonicalJson.Checksum(record);
-        }
-        if (lookups.Count > 0)
-        {
-            var stored = await state.GetChecksumsAsync(flow.Name, lookups, ct);
             foreach (var (key, sum) in stored)
             {
                 if (checksums.TryGetValue(key, out var current) && current == sum)
@@ -266,7 +266,7 @@ public sealed partial class FlowRunner(
             }
             if (outcome.Kind == OutcomeKind.Written) written++;
             else skipped++;
-            if (keepChecksums is null || keepChecksums.Contains(item.Key)) newChecksums.Add(new(item.Key, checksums[item.Key]));
+            if (checksums.TryGetValue(item.Key, out var checksum)) newChecksums.Add(new(item.Key, checksum));
             resolved.Add(item.Key);
             var targetId = outcome.TargetId ?? item.TargetId;
             if (targetId is not null && targetId != item.TargetId)
