@@ -46,15 +46,7 @@ internal sealed class CsvFormat(FileLayout layout) : RecordFormat(layout)
             foreach (var row in rows) Lines(csv, row);
             csv.Flush();
         }
-        // No byte order mark: that belongs to the file's head alone. One encoder, so a pair of surrogates split between
-        // two chunks is still one character.
-        var encoder = Layout.WriteEncoding.GetEncoder();
-        foreach (var chunk in text.GetChunks())
-        {
-            var span = output.GetSpan(Layout.WriteEncoding.GetMaxByteCount(chunk.Length));
-            output.Advance(encoder.GetBytes(chunk.Span, span, flush: false));
-        }
-        output.Advance(encoder.GetBytes([], output.GetSpan(Layout.WriteEncoding.GetMaxByteCount(1)), flush: true));
+        Encode(output, text);
     }
 
     public override string LinesSignature =>

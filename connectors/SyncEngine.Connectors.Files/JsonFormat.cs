@@ -60,6 +60,39 @@ internal sealed class JsonFormat(FileLayout layout) : RecordFormat(layout)
         await text.FlushAsync(cancellationToken);
     }
 
+    /// <summary>One object per line, or an array written without indentation: a batch's objects are known when it is staged.</summary>
+    public override bool Concatenates => Layout.Ndjson || !Layout.Indent;
+
+    public override string LinesSignature =>
+        $"json {Layout.WriteEncoding.WebName} {(Layout.Ndjson ? "ndjson" : "array")} {Convert.ToHexString(System.Text.Encoding.UTF8.GetBytes(Layout.NewLine))}";
+
+    public override async Task WriteHeadAsync(Stream stream, CancellationToken cancellationToken)
+    {
+        await using var text = new StreamWriter(stream, Layout.WriteEncoding, 1024, leaveOpen: true);
+        if (!Layout.Ndjson) await text.WriteAsync('[');
+        await text.FlushAsync(cancellationToken);
+    }
+
+    public override ReadOnlyMemory<byte> Separator => Layout.Ndjson ? ReadOnlyMemory<byte>.Empty : Layout.WriteEncoding.GetBytes(",");
+
+    public override ReadOnlyMemory<byte> Tail => Layout.Ndjson ? ReadOnlyMemory<byte>.Empty : Layout.WriteEncoding.GetBytes("]" + Layout.NewLine);
+
+    public override void WriteLines(System.Buffers.IBufferWriter<byte> output, IReadOnlyList<MappedRow> rows)
+    {
+        var builder = new System.Text.StringBuilder();
+        using (var text = new StringWriter(builder, CultureInfo.InvariantCulture) { NewLine = Layout.NewLine })
+        {
+            for (var i = 0; i < rows.Count; i++)
+            {
+                if (i > 0 && !Layout.Ndjson) text.Write(',');
+                using (var json = new JsonTextWriter(text) { Formatting = Formatting.None, CloseOutput = false })
+                    WriteRow(json, rows[i], Layout.Children);
+                if (Layout.Ndjson) text.Write(Layout.NewLine);
+            }
+        }
+        Encode(output, builder);
+    }
+
     private static async Task WriteAsync(TextWriter text, Formatting formatting, Func<JsonTextWriter, Task> write, CancellationToken cancellationToken)
     {
         await using var json = new JsonTextWriter(text) { Formatting = formatting, Indentation = 2, CloseOutput = false };

@@ -27,10 +27,21 @@ internal abstract class RecordFormat(FileLayout layout)
     public abstract IRowReader OpenReader(TextReader reader, string fileName);
 
     /// <summary>
-    /// Whether a file of rows is exactly <see cref="WriteAsync"/> of no rows (its head), followed by <see cref="WriteLines"/>
-    /// of each part of the rows: then a run's batches are staged as the file's own bytes, and publishing only joins them.
+    /// Whether a file of rows is exactly its head (<see cref="WriteHeadAsync"/>), then <see cref="WriteLines"/> of each part
+    /// of the rows with <see cref="Separator"/> between two parts, then <see cref="Tail"/>: then a run's batches are staged
+    /// as the file's own bytes, and publishing only joins them.
     /// </summary>
     public virtual bool Concatenates => false;
+
+    /// <summary>What a file starts with before its first row (byte order mark, header lines); by default a file of no rows.</summary>
+    public virtual Task WriteHeadAsync(Stream stream, CancellationToken cancellationToken) =>
+        WriteAsync(stream, AsyncEnumerable.Empty<MappedRow>(), single: false, cancellationToken);
+
+    /// <summary>Bytes between the lines of two parts.</summary>
+    public virtual ReadOnlyMemory<byte> Separator => ReadOnlyMemory<byte>.Empty;
+
+    /// <summary>Bytes after the last row.</summary>
+    public virtual ReadOnlyMemory<byte> Tail => ReadOnlyMemory<byte>.Empty;
 
     /// <summary>What the staged lines depend on besides the mapping (format, encoding, delimiter): parts staged otherwise are not joined.</summary>
     public virtual string LinesSignature => GetType().Name;
@@ -38,6 +49,22 @@ internal abstract class RecordFormat(FileLayout layout)
     /// <summary>The rows as the file holds them, without the file's head; only where <see cref="Concatenates"/>.</summary>
     public virtual void WriteLines(System.Buffers.IBufferWriter<byte> output, IReadOnlyList<MappedRow> rows) =>
         throw new NotSupportedException($"{GetType().Name} stages rows, not lines");
+
+    /// <summary>
+    /// Text in the file's encoding, without a byte order mark: that belongs to the file's head alone. One encoder, so a pair
+    /// of surrogates split between two chunks is still one character.
+    /// </summary>
+    protected void Encode(System.Buffers.IBufferWriter<byte> output, System.Text.StringBuilder text)
+    {
+        var encoding = Layout.WriteEncoding;
+        var encoder = encoding.GetEncoder();
+        foreach (var chunk in text.GetChunks())
+        {
+            var span = output.GetSpan(encoding.GetMaxByteCount(chunk.Length));
+            output.Advance(encoder.GetBytes(chunk.Span, span, flush: false));
+        }
+        output.Advance(encoder.GetBytes([], output.GetSpan(encoding.GetMaxByteCount(1)), flush: true));
+    }
 
     /// <summary>One value as the file holds it.</summary>
     /// <param name="field">The field as messages name it, e.g. <c>positionen[2].Menge</c>.</param>

@@ -35,7 +35,7 @@ internal sealed class RunFile(IFileStore store, string folder, StreamContext con
     private const string JsonRowsHeader = "#syncengine-part 1 rows";
     private const string RowsHeader = "#syncengine-part 2 rows";
     private const string RecordsHeader = "#syncengine-part 1 records";
-    /// <summary>A batch as the file's own lines (csv), followed by the format's signature; publishing joins them as they are.</summary>
+    /// <summary>A batch as the file's own lines (csv, json), followed by the format's signature; publishing joins them as they are.</summary>
     private const string LinesHeader = "#syncengine-part 3 lines";
 
     private readonly string _staging = FileNames.Combine(folder, StagingFolder, SafeName(context.Flow));
@@ -122,12 +122,14 @@ internal sealed class RunFile(IFileStore store, string folder, StreamContext con
     /// </summary>
     public async Task WriteLinesAsync(Stream output, IReadOnlyList<string> parts, RecordFormat format, CancellationToken cancellationToken)
     {
-        await format.WriteAsync(output, AsyncEnumerable.Empty<MappedRow>(), single: false, cancellationToken);
+        await format.WriteHeadAsync(output, cancellationToken);
         var expected = LinesHeader + " " + format.LinesSignature;
         var buffer = new MemoryStream();
         var lines = new ArrayBufferWriter<byte>();
-        foreach (var part in parts)
+        for (var i = 0; i < parts.Count; i++)
         {
+            var part = parts[i];
+            if (i > 0) await output.WriteAsync(format.Separator, cancellationToken);
             var (header, body) = await ReadPartAsync(part, buffer, cancellationToken);
             if (header == expected)
             {
@@ -141,6 +143,7 @@ internal sealed class RunFile(IFileStore store, string folder, StreamContext con
             format.WriteLines(lines, rows);
             await output.WriteAsync(lines.WrittenMemory, cancellationToken);
         }
+        await output.WriteAsync(format.Tail, cancellationToken);
     }
 
     /// <summary>A part read whole (it holds one batch, so memory is bounded by the batch size): its header line and the rest.</summary>

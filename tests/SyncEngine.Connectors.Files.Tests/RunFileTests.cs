@@ -73,6 +73,8 @@ public sealed class RunFileTests : IAsyncDisposable
         { "json", Orders.WriteMapping("""{ "format": "json" }"""), "Format=json;BOM=true" },
         { "json", Orders.WriteMapping("""{ "format": "json" }"""), "Format=json;Indent=false" },
         { "json", Orders.WriteMapping("""{ "format": "json" }"""), "Format=json;Lines=ndjson" },
+        { "json", Orders.WriteMapping("""{ "format": "json" }"""), "Format=json;Indent=false;BOM=true" },
+        { "json", Orders.WriteMapping("""{ "format": "json" }"""), "Format=json;Lines=ndjson;Encoding=windows-1250" },
         { "txt", FileWriterTests.FixedWidthMapping, "Encoding=windows-1250" },
         { "json", null, "Format=json" },
     };
