@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Xml;
 using System.Xml.Linq;
 using SyncEngine.Core.Connectors;
@@ -31,18 +32,7 @@ internal sealed class XmlFormat(FileLayout layout) : RecordFormat(layout)
 
     public override async Task WriteAsync(Stream stream, IAsyncEnumerable<MappedRow> rows, bool single, CancellationToken cancellationToken)
     {
-        var settings = new XmlWriterSettings
-        {
-            // Synchronous: rows go into the writer's buffer, which reaches the file whenever it fills (a local file, for every store).
-            Encoding = Layout.WriteEncoding,
-            Indent = Layout.Indent,
-            IndentChars = "  ",
-            NewLineChars = Layout.NewLine,
-            // Line breaks inside values come back exactly as they were written.
-            NewLineHandling = NewLineHandling.Entitize,
-            CloseOutput = false,
-        };
-        using (var xml = XmlWriter.Create(stream, settings))
+        using (var xml = XmlWriter.Create(stream, Settings()))
         {
             xml.WriteStartDocument();
             xml.WriteStartElement(null, Layout.RootElement, Layout.Namespace);
@@ -53,6 +43,68 @@ internal sealed class XmlFormat(FileLayout layout) : RecordFormat(layout)
         }
         if (Layout.Indent) await stream.WriteAsync(Layout.WriteEncoding.GetBytes(Layout.NewLine), cancellationToken);
     }
+
+    /// <summary>Without indentation a record's element does not depend on the ones around it: a batch's elements are known when it is staged.</summary>
+    public override bool Concatenates => !Layout.Indent;
+
+    public override string LinesSignature =>
+        $"xml {Layout.WriteEncoding.WebName} {Layout.RecordElement} {(Layout.Attributes ? "attributes" : "elements")} {Layout.Namespace}";
+
+    public override async Task WriteHeadAsync(Stream stream, CancellationToken cancellationToken) => await stream.WriteAsync(Frame().Head, cancellationToken);
+
+    public override ReadOnlyMemory<byte> Tail => Frame().Tail;
+
+    public override void WriteLines(System.Buffers.IBufferWriter<byte> output, IReadOnlyList<MappedRow> rows)
+    {
+        // Written inside the document element, as in the whole file, so its namespace is declared there and not on every record.
+        using var buffer = new MemoryStream();
+        using var xml = XmlWriter.Create(buffer, Settings());
+        var start = Open(xml, buffer);
+        foreach (var row in rows) WriteRow(xml, Layout.RecordElement, row, Layout.Children);
+        xml.Flush();
+        output.Write(buffer.GetBuffer().AsSpan((int)start, (int)(buffer.Length - start)));
+    }
+
+    private (byte[] Head, byte[] Tail)? _frame;
+
+    /// <summary>The declaration and the document element's start tag, and its end tag, as the writer writes them around records.</summary>
+    private (byte[] Head, byte[] Tail) Frame()
+    {
+        if (_frame is { } frame) return frame;
+        using var buffer = new MemoryStream();
+        int head;
+        using (var xml = XmlWriter.Create(buffer, Settings()))
+        {
+            head = (int)Open(xml, buffer);
+            xml.WriteEndElement();
+            xml.WriteEndDocument();
+        }
+        var all = buffer.ToArray();
+        _frame = frame = (all[..head], all[head..]);
+        return frame;
+    }
+
+    /// <summary>Starts the document and its element, closes the start tag, and returns where the records begin.</summary>
+    private long Open(XmlWriter xml, MemoryStream buffer)
+    {
+        xml.WriteStartDocument();
+        xml.WriteStartElement(null, Layout.RootElement, Layout.Namespace);
+        xml.WriteString(string.Empty);
+        xml.Flush();
+        return buffer.Length;
+    }
+
+    /// <summary>Synchronous: rows go into the writer's buffer, which reaches the file whenever it fills (a local file, for every store).</summary>
+    private XmlWriterSettings Settings() => new()
+    {
+        Encoding = Layout.WriteEncoding,
+        Indent = Layout.Indent,
+        IndentChars = "  ",
+        NewLineChars = Layout.NewLine,
+        // Line breaks inside values come back exactly as they were written.
+        NewLineHandling = NewLineHandling.Entitize,
+        CloseOutput = false,
+    };
 
     private void WriteRow(XmlWriter xml, string element, MappedRow row, IReadOnlyList<ChildLayout> children)
     {

@@ -70,6 +70,8 @@ public sealed class RunFileTests : IAsyncDisposable
         { "csv", Orders.WriteMapping("""{ "recordTypes": { "header": "K", "positionen": "P" } }"""), "Format=csv;Encoding=iso-8859-2;QuoteAll=true" },
         { "xml", Orders.WriteMapping("""{ "children": { "positionen": { "element": "Position" } } }""", culture: "en-US"), "Format=xml;Namespace=urn:example:erp" },
         { "xml", Orders.WriteMapping("""{ "attributes": true, "children": { "positionen": { "element": "Position" } } }""", culture: "en-US"), "Format=xml;Indent=false;Encoding=iso-8859-2" },
+        { "xml", Orders.WriteMapping("""{ "children": { "positionen": { "element": "Position" } } }""", culture: "en-US"), "Format=xml;Indent=false;Namespace=urn:example:erp;BOM=true" },
+        { "xml", Orders.WriteMapping("""{ "children": { "positionen": { "element": "Position" } } }""", culture: "en-US"), "Format=xml;Indent=false;Encoding=us-ascii" },
         { "json", Orders.WriteMapping("""{ "format": "json" }"""), "Format=json;BOM=true" },
         { "json", Orders.WriteMapping("""{ "format": "json" }"""), "Format=json;Indent=false" },
         { "json", Orders.WriteMapping("""{ "format": "json" }"""), "Format=json;Lines=ndjson" },
