@@ -52,6 +52,15 @@ public sealed class DatabaseReadTests : IAsyncLifetime
         return _engine;
     }
 
+    /// <summary>Four articles, two of them at one change time: with batches of two, A2 ends the first batch, A3 and A4 the second.</summary>
+    private async Task AddFourAsync()
+    {
+        await AddAsync("A1", "10,00", "2026-11-20 08:00:00");
+        await AddAsync("A2", "20,00", "2026-11-20 09:00:00");
+        await AddAsync("A3", "30,00", "2026-11-21 08:00:00");
+        await AddAsync("A4", "40,00", "2026-11-21 08:00:00");
+    }
+
     private Task AddAsync(string number, string price, string changed) => Database.ExecAsync(
         $"INSERT INTO KHKArtikel (Artikelnummer, Bezeichnung, Preis, Aktiv, Aenderungsdatum) VALUES ('{number}', 'Brillenfassung {number}', '{price}', 1, '{changed}')");
 
@@ -103,10 +112,7 @@ public sealed class DatabaseReadTests : IAsyncLifetime
     public async Task A_first_run_keeps_checksums_only_at_its_last_cursor_values_and_the_next_run_skips_the_rows_read_there_again(string provider)
     {
         var engine = await StartAsync(provider);
-        await AddAsync("A1", "10,00", "2026-11-20 08:00:00");
-        await AddAsync("A2", "20,00", "2026-11-20 09:00:00");
-        await AddAsync("A3", "30,00", "2026-11-21 08:00:00");
-        await AddAsync("A4", "40,00", "2026-11-21 08:00:00");
+        await AddFourAsync();
 
         await engine.RunAsync("articles");
 
@@ -129,10 +135,7 @@ public sealed class DatabaseReadTests : IAsyncLifetime
     public async Task A_run_behind_a_cursor_keeps_stored_checksums_current_and_stores_none_for_rows_it_cannot_read_again_unchanged(string provider)
     {
         var engine = await StartAsync(provider);
-        await AddAsync("A1", "10,00", "2026-11-20 08:00:00");
-        await AddAsync("A2", "20,00", "2026-11-20 09:00:00");
-        await AddAsync("A3", "30,00", "2026-11-21 08:00:00");
-        await AddAsync("A4", "40,00", "2026-11-21 08:00:00");
+        await AddFourAsync();
         Assert.Equal(4L, (await engine.RunAsync("articles", full: true)).Written);
         var all = new[] { "A1", "A2", "A3", "A4", "A5", "A6" };
         Assert.Equal(["A1", "A2", "A3", "A4"], (await engine.State.GetChecksumsAsync("articles", all, default)).Keys.Order());

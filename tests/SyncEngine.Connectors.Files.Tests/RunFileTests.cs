@@ -104,22 +104,11 @@ public sealed class RunFileTests : IAsyncDisposable
     [Fact]
     public async Task A_run_killed_after_two_committed_batches_is_published_whole_with_the_next_run_and_every_row_once()
     {
-        var mapping = _engine.Mapping("export.json", Orders.WriteMapping("""{ "recordTypes": { "header": "K", "positionen": "P" } }"""));
-        _engine.Connection("erp", "out", new Dictionary<string, string?>(CsvStream("stock.csv")) { ["Mapping"] = mapping });
-        var connector = _engine.Connector("erp");
-
-        // The killed run: two batches written (and committed by the engine), then the process dies: no CompleteAsync.
-        var killed = connector.OpenTarget(FilesEngine.Context("export"));
-        await killed.WriteAsync([Item(Five[0]), Item(Five[1])], CancellationToken.None);
-        await killed.WriteAsync([Item(Five[2])], CancellationToken.None);
-        await ((IAsyncDisposable)killed).DisposeAsync();
+        var connector = await KilledAfterTwoBatchesAsync();
         Assert.Empty(Published());
         Assert.Equal(2, Staged().Length);
 
-        var next = connector.OpenTarget(FilesEngine.Context("export"));
-        await next.WriteAsync([Item(Five[3]), Item(Five[4])], CancellationToken.None);
-        await ((ICompletableTarget)next).CompleteAsync(CancellationToken.None);
-        await ((IAsyncDisposable)next).DisposeAsync();
+        await NextRunAsync(connector);
 
         Assert.Equal(["stock.csv"], Published());
         Assert.Equal(Utf8.GetBytes(CsvHeader + string.Concat(Five.Select(CsvLines))), File.ReadAllBytes(Path.Combine(Out, "stock.csv")));
@@ -130,13 +119,7 @@ public sealed class RunFileTests : IAsyncDisposable
     [Fact]
     public async Task A_batch_an_earlier_version_staged_as_rows_is_published_in_its_place_byte_for_byte()
     {
-        var mapping = _engine.Mapping("export.json", Orders.WriteMapping("""{ "recordTypes": { "header": "K", "positionen": "P" } }"""));
-        _engine.Connection("erp", "out", new Dictionary<string, string?>(CsvStream("stock.csv")) { ["Mapping"] = mapping });
-        var connector = _engine.Connector("erp");
-        var killed = connector.OpenTarget(FilesEngine.Context("export"));
-        await killed.WriteAsync([Item(Five[0]), Item(Five[1])], CancellationToken.None);
-        await killed.WriteAsync([Item(Five[2])], CancellationToken.None);
-        await ((IAsyncDisposable)killed).DisposeAsync();
+        var connector = await KilledAfterTwoBatchesAsync();
         var first = Staged().Where(p => p.EndsWith(".part", StringComparison.Ordinal)).Order(StringComparer.Ordinal).First();
         Assert.Equal("#syncengine-part 3 lines csv utf-8", File.ReadLines(first).First()[..34]);
         Assert.EndsWith(CsvLines(Five[0]) + CsvLines(Five[1]), File.ReadAllText(first), StringComparison.Ordinal);
@@ -150,10 +133,7 @@ public sealed class RunFileTests : IAsyncDisposable
         ]);
         File.WriteAllBytes(first, rows.WrittenSpan.ToArray());
 
-        var next = connector.OpenTarget(FilesEngine.Context("export"));
-        await next.WriteAsync([Item(Five[3]), Item(Five[4])], CancellationToken.None);
-        await ((ICompletableTarget)next).CompleteAsync(CancellationToken.None);
-        await ((IAsyncDisposable)next).DisposeAsync();
+        await NextRunAsync(connector);
 
         Assert.Equal(Utf8.GetBytes(CsvHeader + string.Concat(Five.Select(CsvLines))), File.ReadAllBytes(Path.Combine(Out, "stock.csv")));
         Assert.Empty(Staged());
@@ -388,6 +368,28 @@ public sealed class RunFileTests : IAsyncDisposable
     }
 
     private static WriteItem Item(Order order) => new(order.Id, order, null);
+
+    /// <summary>A csv run that wrote two batches (committed by the engine) and died before completing: no file, two parts.</summary>
+    private async Task<IConnector> KilledAfterTwoBatchesAsync()
+    {
+        var mapping = _engine.Mapping("export.json", Orders.WriteMapping("""{ "recordTypes": { "header": "K", "positionen": "P" } }"""));
+        _engine.Connection("erp", "out", new Dictionary<string, string?>(CsvStream("stock.csv")) { ["Mapping"] = mapping });
+        var connector = _engine.Connector("erp");
+        var killed = connector.OpenTarget(FilesEngine.Context("export"));
+        await killed.WriteAsync([Item(Five[0]), Item(Five[1])], CancellationToken.None);
+        await killed.WriteAsync([Item(Five[2])], CancellationToken.None);
+        await ((IAsyncDisposable)killed).DisposeAsync();
+        return connector;
+    }
+
+    /// <summary>The run after it writes the last two orders and completes.</summary>
+    private static async Task NextRunAsync(IConnector connector)
+    {
+        var next = connector.OpenTarget(FilesEngine.Context("export"));
+        await next.WriteAsync([Item(Five[3]), Item(Five[4])], CancellationToken.None);
+        await ((ICompletableTarget)next).CompleteAsync(CancellationToken.None);
+        await ((IAsyncDisposable)next).DisposeAsync();
+    }
 
     public ValueTask DisposeAsync() => _engine.DisposeAsync();
 }

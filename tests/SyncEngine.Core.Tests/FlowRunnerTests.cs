@@ -137,6 +137,24 @@ public sealed class FlowRunnerTests
         Assert.Equal((1L, 2L, "77.00"), (rows.Single(r => r.Id == "P1").Writes, rows.Single(r => r.Id == "P2").Writes, rows.Single(r => r.Id == "P2").Price));
     }
 
+    /// <summary>The batch before is committed while the next one is written: what it learned counts all the same.</summary>
+    [Theory]
+    [MemberData(nameof(Backends))]
+    public async Task A_record_offered_again_in_the_very_next_batch_gets_the_target_id_the_batch_before_learned(StateBackend backend)
+    {
+        await using var engine = await TestEngine.CreateAsync(backend, batchSize: 2);
+        await TestStore.AddProductsAsync(engine.StorePath, 1, 2);
+        await TestStore.ExecAsync(engine.StorePath, "INSERT INTO source (id, sku, name, price) SELECT id, sku, name, '77.00' FROM source WHERE id = 'P2'");
+        await TestStore.AddProductsAsync(engine.StorePath, 3, 1);
+
+        var run = await engine.RunAsync();
+
+        Assert.Equal((4L, 4L), (run.Read, run.Written));
+        var given = await TestStore.GivenTargetIdsAsync(engine.StorePath);
+        Assert.Equal(("T-P2", null, null), (given["P2"], given["P1"], given["P3"]));
+        Assert.Equal((2L, "77.00"), (await TestStore.TargetRowsAsync(engine.StorePath)).Where(r => r.Id == "P2").Select(r => (r.Writes, r.Price)).Single());
+    }
+
     [Theory]
     [MemberData(nameof(Backends))]
     public async Task Target_ids_learned_on_first_write_are_handed_to_later_writes(StateBackend backend)

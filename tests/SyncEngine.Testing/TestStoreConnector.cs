@@ -93,12 +93,15 @@ public sealed class TestStoreConnector(string name, string path, int delayMs) : 
                 await using var upsert = connection.CreateCommand();
                 upsert.Transaction = tx;
                 upsert.CommandText =
-                    "INSERT INTO target (id, sku, name, price, write_count) VALUES (@id, @sku, @name, @price, 1) " +
-                    "ON CONFLICT (id) DO UPDATE SET sku = excluded.sku, name = excluded.name, price = excluded.price, write_count = target.write_count + 1";
+                    "INSERT INTO target (id, sku, name, price, write_count, given_target_id) VALUES (@id, @sku, @name, @price, 1, @given) " +
+                    "ON CONFLICT (id) DO UPDATE SET sku = excluded.sku, name = excluded.name, price = excluded.price, write_count = target.write_count + 1, " +
+                    "given_target_id = excluded.given_target_id";
                 upsert.Parameters.AddWithValue("@id", item.Key);
                 upsert.Parameters.AddWithValue("@sku", product.Sku);
                 upsert.Parameters.AddWithValue("@name", (object?)product.Name ?? DBNull.Value);
                 upsert.Parameters.AddWithValue("@price", product.Prices.Base?.ToString(CultureInfo.InvariantCulture) ?? (object)DBNull.Value);
+                // The id link the engine handed over with the record (its target id from an earlier write), for tests to check.
+                upsert.Parameters.AddWithValue("@given", (object?)item.TargetId ?? DBNull.Value);
                 await upsert.ExecuteNonQueryAsync(cancellationToken);
                 outcomes.Add(RecordOutcome.Written(item.Key, "T-" + item.Key));
             }
@@ -125,9 +128,21 @@ public static class TestStore
         await ExecAsync(connection, """
             PRAGMA journal_mode=WAL;
             CREATE TABLE IF NOT EXISTS source (seq INTEGER PRIMARY KEY AUTOINCREMENT, id TEXT NOT NULL, sku TEXT NOT NULL, name TEXT, price TEXT);
-            CREATE TABLE IF NOT EXISTS target (id TEXT PRIMARY KEY, sku TEXT NOT NULL, name TEXT, price TEXT, write_count INTEGER NOT NULL);
+            CREATE TABLE IF NOT EXISTS target (id TEXT PRIMARY KEY, sku TEXT NOT NULL, name TEXT, price TEXT, write_count INTEGER NOT NULL, given_target_id TEXT);
             CREATE TABLE IF NOT EXISTS fail (id TEXT PRIMARY KEY, reason TEXT NOT NULL);
             """);
+    }
+
+    /// <summary>The target id the engine handed over with the last write of each target row (null: none).</summary>
+    public static async Task<Dictionary<string, string?>> GivenTargetIdsAsync(string path)
+    {
+        await using var connection = await OpenAsync(path);
+        await using var command = connection.CreateCommand();
+        command.CommandText = "SELECT id, given_target_id FROM target";
+        await using var reader = await command.ExecuteReaderAsync();
+        var result = new Dictionary<string, string?>(StringComparer.Ordinal);
+        while (await reader.ReadAsync()) result[reader.GetString(0)] = reader.IsDBNull(1) ? null : reader.GetString(1);
+        return result;
     }
 
     /// <summary>Appends products P{first}..P{first+count-1} to the source.</summary>

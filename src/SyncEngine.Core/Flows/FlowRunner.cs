@@ -55,7 +55,10 @@ public sealed partial class FlowRunner(
             var to = Stream(flow.To);
             var cursor = runOptions.Full ? null : await state.GetCursorAsync(flow.Name, ct);
             var source = registry.GetConnector(flow.From.Connection).OpenSource(validator.ContextFor(flow, flow.From.Stream, from.RecordType, StreamAccess.Read, runOptions.Full));
-            var target = registry.GetConnector(flow.To.Connection).OpenTarget(validator.ContextFor(flow, flow.To.Stream, to.RecordType, StreamAccess.Write, runOptions.Full));
+            // The target looks links up through the batch whose commit may still be under way, then the store.
+            var links = new PendingLinks(state);
+            var target = registry.GetConnector(flow.To.Connection).OpenTarget(
+                validator.ContextFor(flow, flow.To.Stream, to.RecordType, StreamAccess.Write, runOptions.Full) with { Links = links });
             var committed = 0;
             var footprint = await state.GetFootprintAsync(flow.Name, flow.From.Connection, RecordTypes.NameOf(from.RecordType), flow.To.Connection, ct);
             var keys = new RunKeys(footprint);
@@ -65,58 +68,94 @@ public sealed partial class FlowRunner(
             var sparse = !runOptions.Full && source.CursorFollowsChanges;
             try
             {
+                // A batch's state is committed while the next batch is read and written (the state store's work is
+                // synchronous for SQLite, so it runs on a thread of its own); the batch is published (files renamed,
+                // read files archived) once its commit is done, and before the next commit starts. Not when the source
+                // cannot read while it archives: there the next batch is read only after the one before is published.
+                var overlap = source is not ICommitAwareSource { CommitsWhileReading: false };
+                BatchCommit? pending = null;
+                var pendingCommit = Task.CompletedTask;
+                async Task SettleAsync()
+                {
+                    if (pending is null) return;
+                    var commit = pending;
+                    pending = null;
+                    try
+                    {
+                        await pendingCommit;
+                    }
+                    finally
+                    {
+                        links.Pending = null;
+                    }
+                    committed++;
+                    await PublishAsync(target, commit, ct);
+                    if (source is ICommitAwareSource aware) await aware.OnCommittedAsync(commit.Cursor, ct);
+                    run.Add(commit);
+                    _running[flow.Name] = run.Progress(flow.Name);
+                    runOptions.Progress?.Report(run.Progress(flow.Name));
+                }
+
                 try
                 {
-                    var batches = Batches(source.ReadAsync(cursor, ct), flow.BatchSize, runOptions.StopRequested, ct);
-                    // The next batch is read while this one is written and committed, unless the source's work after
-                    // a commit (archiving a file on a server) cannot overlap its reading.
-                    if (source is not ICommitAwareSource { CommitsWhileReading: false }) batches = ReadAheadAsync(batches, ct);
-                    await foreach (var batch in batches)
+                    try
                     {
-                        var good = new List<SourceRecord>(batch.Count);
-                        var unreadable = new List<DeadLetter>();
-                        foreach (var record in batch)
+                        var batches = Batches(source.ReadAsync(cursor, ct), flow.BatchSize, runOptions.StopRequested, ct);
+                        // The next batch is read while this one is written and committed, unless the source's work after
+                        // a commit (archiving a file on a server) cannot overlap its reading.
+                        if (overlap) batches = ReadAheadAsync(batches, ct);
+                        await foreach (var batch in batches)
                         {
-                            if (record.Record is null)
+                            var good = new List<SourceRecord>(batch.Count);
+                            var unreadable = new List<DeadLetter>();
+                            foreach (var record in batch)
                             {
-                                unreadable.Add(new DeadLetter
+                                if (record.Record is null)
                                 {
-                                    Flow = flow.Name, RecordKey = record.Key, Payload = record.Raw ?? string.Empty,
-                                    Error = record.Error ?? "the source could not read this record",
-                                });
-                                LogDeadLettered(flow.Name, record.Key, record.Error ?? "unreadable");
+                                    unreadable.Add(new DeadLetter
+                                    {
+                                        Flow = flow.Name, RecordKey = record.Key, Payload = record.Raw ?? string.Empty,
+                                        Error = record.Error ?? "the source could not read this record",
+                                    });
+                                    LogDeadLettered(flow.Name, record.Key, record.Error ?? "unreadable");
+                                }
+                                else
+                                {
+                                    good.Add(record);
+                                }
                             }
-                            else
+                            var batchCursor = batch.LastOrDefault(r => r.Cursor is not null)?.Cursor;
+                            var keep = sparse && batchCursor is not null
+                                ? good.Where(r => r.Cursor is null || r.Cursor == batchCursor).Select(r => r.Key).ToHashSet(StringComparer.Ordinal)
+                                : null;
+                            var commit = await WriteAsync(run, flow, target, good.Select(r => (r.Key, r.Record!)).ToList(), skipUnchanged: !runOptions.Full, keys, ct, keep, pending);
+                            commit = commit with
                             {
-                                good.Add(record);
+                                Cursor = batchCursor,
+                                Read = batch.Count,
+                                DeadLetters = [.. unreadable, .. commit.DeadLetters],
+                                DeadLettered = commit.DeadLettered + unreadable.Count,
+                            };
+                            keys.Add(commit);
+                            await SettleAsync();
+                            pending = commit;
+                            links.Pending = commit.Links;
+                            pendingCommit = overlap ? Task.Run(() => state.CommitBatchAsync(commit, ct), CancellationToken.None) : state.CommitBatchAsync(commit, ct);
+                            if (!overlap) await SettleAsync();
+                            if (runOptions.StopRequested.IsCancellationRequested)
+                            {
+                                run.Stopped = true;
+                                break;
                             }
-                        }
-                        var batchCursor = batch.LastOrDefault(r => r.Cursor is not null)?.Cursor;
-                        var keep = sparse && batchCursor is not null
-                            ? good.Where(r => r.Cursor is null || r.Cursor == batchCursor).Select(r => r.Key).ToHashSet(StringComparer.Ordinal)
-                            : null;
-                        var commit = await WriteAsync(run, flow, target, good.Select(r => (r.Key, r.Record!)).ToList(), skipUnchanged: !runOptions.Full, keys, ct, keep);
-                        commit = commit with
-                        {
-                            Cursor = batchCursor,
-                            Read = batch.Count,
-                            DeadLetters = [.. unreadable, .. commit.DeadLetters],
-                            DeadLettered = commit.DeadLettered + unreadable.Count,
-                        };
-                        await state.CommitBatchAsync(commit, ct);
-                        keys.Add(commit);
-                        committed++;
-                        await PublishAsync(target, commit, ct);
-                        if (source is ICommitAwareSource aware) await aware.OnCommittedAsync(batchCursor, ct);
-                        run.Add(commit);
-                        _running[flow.Name] = run.Progress(flow.Name);
-                        runOptions.Progress?.Report(run.Progress(flow.Name));
-                        if (runOptions.StopRequested.IsCancellationRequested)
-                        {
-                            run.Stopped = true;
-                            break;
                         }
                     }
+                    catch (Exception) when (pending is not null)
+                    {
+                        // The batch before the failure stays committed and published; a failed commit of it is the error reported.
+                        await SettleAsync();
+                        throw;
+                    }
+                    await SettleAsync();
                 }
                 catch (Exception ex) when (committed > 0 && target is ICompletableTarget && !ct.IsCancellationRequested)
                 {
@@ -193,9 +232,10 @@ public sealed partial class FlowRunner(
     /// The keys whose checksums are stored, besides those that have one stored already (it is kept current); null: those
     /// of all written records.
     /// </param>
+    /// <param name="pending">The batch before, whose commit may still be under way: its checksums and links count as stored.</param>
     private async Task<BatchCommit> WriteAsync(RunState run, FlowDefinition flow, IRecordTarget target,
         IReadOnlyList<(string Key, Entity Record)> records, bool skipUnchanged, RunKeys? keys, CancellationToken ct,
-        IReadOnlySet<string>? keepChecksums = null)
+        IReadOnlySet<string>? keepChecksums = null, BatchCommit? pending = null)
     {
         // A key read twice in one batch is written once, in its latest form.
         var latest = new Dictionary<string, Entity>(StringComparer.Ordinal);
@@ -217,6 +257,12 @@ public sealed partial class FlowRunner(
         // Checksums cost as much as mapping a record: only those compared or stored are computed.
         IReadOnlyCollection<string> lookups = skipUnchanged ? keys?.ChecksumLookups(latest.Keys) ?? latest.Keys : [];
         var stored = lookups.Count > 0 ? await state.GetChecksumsAsync(flow.Name, lookups, ct) : null;
+        if (pending is { Checksums.Count: > 0 } && lookups.Count > 0)
+        {
+            var merged = new Dictionary<string, string>(stored ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+            foreach (var (key, sum) in pending.Checksums) merged[key] = sum;
+            stored = merged;
+        }
         var checksums = new Dictionary<string, string>(keepChecksums is null ? latest.Count : (stored?.Count ?? 0) + keepChecksums.Count, StringComparer.Ordinal);
         foreach (var (key, record) in latest)
         {
@@ -235,7 +281,13 @@ public sealed partial class FlowRunner(
         }
 
         var entity = RecordTypes.NameOf(Stream(flow.From).RecordType);
-        var links = await state.GetLinksAsync(flow.From.Connection, entity, flow.To.Connection, keys?.LinkLookups(latest.Keys) ?? latest.Keys, ct);
+        IReadOnlyDictionary<string, string> links = await state.GetLinksAsync(flow.From.Connection, entity, flow.To.Connection, keys?.LinkLookups(latest.Keys) ?? latest.Keys, ct);
+        if (pending is { Links.Count: > 0 })
+        {
+            var merged = new Dictionary<string, string>(links, StringComparer.Ordinal);
+            foreach (var link in pending.Links) merged[link.ExternalId] = link.TargetId;
+            links = merged;
+        }
         var items = latest.Select(r => new WriteItem(r.Key, r.Value, links.GetValueOrDefault(r.Key))).ToList();
         var outcomes = new Dictionary<string, RecordOutcome>(StringComparer.Ordinal);
         string? receipt = null;
@@ -535,6 +587,32 @@ public sealed partial class FlowRunner(
         {
             await stop.CancelAsync();
             await producer;
+        }
+    }
+
+    /// <summary>Id links as the store has them, and those of the batch whose commit is under way.</summary>
+    private sealed class PendingLinks(ILinkLookup store) : ILinkLookup
+    {
+        private IReadOnlyList<IdLink>? _pending;
+        private Dictionary<(string, string, string, string), string>? _index;
+
+        public IReadOnlyList<IdLink>? Pending
+        {
+            set
+            {
+                _pending = value is { Count: > 0 } ? value : null;
+                _index = null;
+            }
+        }
+
+        public Task<string?> FindTargetIdAsync(string system, string entity, string externalId, string targetSystem, CancellationToken cancellationToken)
+        {
+            if (_pending is { } pending)
+            {
+                _index ??= pending.GroupBy(l => (l.System, l.Entity, l.ExternalId, l.TargetSystem)).ToDictionary(g => g.Key, g => g.Last().TargetId);
+                if (_index.TryGetValue((system, entity, externalId, targetSystem), out var id)) return Task.FromResult<string?>(id);
+            }
+            return store.FindTargetIdAsync(system, entity, externalId, targetSystem, cancellationToken);
         }
     }
 
