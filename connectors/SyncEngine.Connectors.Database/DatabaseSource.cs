@@ -165,8 +165,7 @@ internal sealed class ReaderRow : IPositionalRow
             value = null;
             return false;
         }
-        var raw = _reader.GetValue(ordinal);
-        value = raw is DBNull ? null : raw;
+        value = ValueAt(ordinal);
         return true;
     }
 

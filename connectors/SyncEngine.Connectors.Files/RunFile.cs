@@ -105,15 +105,21 @@ internal sealed class RunFile(IFileStore store, string folder, StreamContext con
         foreach (var part in parts)
         {
             var (header, body) = await ReadPartAsync(part, buffer, cancellationToken);
-            if (header == JsonRowsHeader)
-            {
-                await foreach (var line in LinesAsync([part], JsonRowsHeader, cancellationToken)) yield return PartCodec.DecodeRow(line);
-                continue;
-            }
-            if (header != RowsHeader) throw Mismatch(part, header, RowsHeader);
-            var reader = new BinaryRows.Reader(body);
-            while (reader.Next() is { } row) yield return row;
+            if (header != RowsHeader && header != JsonRowsHeader) throw Mismatch(part, header, RowsHeader);
+            await foreach (var row in RowsOfAsync(part, header, body, cancellationToken)) yield return row;
         }
+    }
+
+    /// <summary>The rows of a part staged as rows, read already: binary (version 2) or JSON lines (before).</summary>
+    private async IAsyncEnumerable<MappedRow> RowsOfAsync(string part, string header, ReadOnlyMemory<byte> body, [EnumeratorCancellation] CancellationToken cancellationToken)
+    {
+        if (header == JsonRowsHeader)
+        {
+            await foreach (var line in LinesAsync([part], JsonRowsHeader, cancellationToken)) yield return PartCodec.DecodeRow(line);
+            yield break;
+        }
+        var reader = new BinaryRows.Reader(body);
+        while (reader.Next() is { } row) yield return row;
     }
 
     /// <summary>
@@ -138,7 +144,7 @@ internal sealed class RunFile(IFileStore store, string folder, StreamContext con
             }
             if (header != RowsHeader && header != JsonRowsHeader) throw Mismatch(part, header, expected);
             var rows = new List<MappedRow>();
-            await foreach (var row in ReadRowsAsync([part], cancellationToken)) rows.Add(row);
+            await foreach (var row in RowsOfAsync(part, header, body, cancellationToken)) rows.Add(row);
             lines.ResetWrittenCount();
             format.WriteLines(lines, rows);
             await output.WriteAsync(lines.WrittenMemory, cancellationToken);

@@ -1,4 +1,3 @@
-using System.Collections;
 using System.Collections.Concurrent;
 using System.Linq.Expressions;
 using System.Reflection;
@@ -59,7 +58,7 @@ public sealed class ModelPath
                 var key = string.Join('.', parts[i..]);
                 var lookup = typeof(ModelPath).GetMethod(nameof(Lookup), BindingFlags.NonPublic | BindingFlags.Static)!;
                 nullChecks.Add(Expression.Equal(current, Expression.Constant(null)));
-                current = Expression.Call(lookup, Expression.Convert(current, typeof(IEnumerable)), Expression.Constant(key));
+                current = Expression.Call(lookup, Expression.Convert(current, typeof(IEnumerable<KeyValuePair<string, string?>>)), Expression.Constant(key));
                 currentType = typeof(string);
                 break;
             }
@@ -86,22 +85,13 @@ public sealed class ModelPath
         return type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IReadOnlyList<>))?.GetGenericArguments()[0];
     }
 
-    private static string? Lookup(IEnumerable dictionary, string key)
+    private static string? Lookup(IEnumerable<KeyValuePair<string, string?>> pairs, string key)
     {
-        // Attribute bags are built case-insensitive: one hash lookup instead of a walk over boxed pairs.
-        if (dictionary is Dictionary<string, string?> bag && ReferenceEquals(bag.Comparer, StringComparer.OrdinalIgnoreCase))
+        // Attribute bags are built case-insensitive: one hash lookup instead of a walk over the pairs.
+        if (pairs is Dictionary<string, string?> bag && ReferenceEquals(bag.Comparer, StringComparer.OrdinalIgnoreCase))
             return bag.GetValueOrDefault(key);
-        if (dictionary is IEnumerable<KeyValuePair<string, string?>> pairs)
-        {
-            foreach (var (name, value) in pairs)
-                if (string.Equals(name, key, StringComparison.OrdinalIgnoreCase)) return value;
-            return null;
-        }
-        foreach (var item in dictionary)
-        {
-            if (item is KeyValuePair<string, string?> nullable && string.Equals(nullable.Key, key, StringComparison.OrdinalIgnoreCase)) return nullable.Value;
-            if (item is KeyValuePair<string, string> plain && string.Equals(plain.Key, key, StringComparison.OrdinalIgnoreCase)) return plain.Value;
-        }
+        foreach (var (name, value) in pairs)
+            if (string.Equals(name, key, StringComparison.OrdinalIgnoreCase)) return value;
         return null;
     }
 
