@@ -38,15 +38,10 @@ internal sealed class CsvFormat(FileLayout layout) : RecordFormat(layout)
 
     public override void WriteLines(IBufferWriter<byte> output, IReadOnlyList<MappedRow> rows)
     {
-        // Grown in small chunks: one large buffer per batch would be a large-object allocation.
-        var text = new StringBuilder();
-        using (var writer = new StringWriter(text, CultureInfo.InvariantCulture))
-        using (var csv = CsvWriter.Create(writer, WriterOptions(), leaveOpen: true))
-        {
-            foreach (var row in rows) Lines(csv, row);
-            csv.Flush();
-        }
-        Encode(output, text);
+        using var writer = LinesWriter(output);
+        using var csv = CsvWriter.Create(writer, WriterOptions(), leaveOpen: true);
+        foreach (var row in rows) Lines(csv, row);
+        csv.Flush();
     }
 
     public override string LinesSignature =>

@@ -79,18 +79,15 @@ internal sealed class JsonFormat(FileLayout layout) : RecordFormat(layout)
 
     public override void WriteLines(System.Buffers.IBufferWriter<byte> output, IReadOnlyList<MappedRow> rows)
     {
-        var builder = new System.Text.StringBuilder();
-        using (var text = new StringWriter(builder, CultureInfo.InvariantCulture) { NewLine = Layout.NewLine })
+        using var text = LinesWriter(output);
+        text.NewLine = Layout.NewLine;
+        for (var i = 0; i < rows.Count; i++)
         {
-            for (var i = 0; i < rows.Count; i++)
-            {
-                if (i > 0 && !Layout.Ndjson) text.Write(',');
-                using (var json = new JsonTextWriter(text) { Formatting = Formatting.None, CloseOutput = false })
-                    WriteRow(json, rows[i], Layout.Children);
-                if (Layout.Ndjson) text.Write(Layout.NewLine);
-            }
+            if (i > 0 && !Layout.Ndjson) text.Write(',');
+            using (var json = new JsonTextWriter(text) { Formatting = Formatting.None, CloseOutput = false })
+                WriteRow(json, rows[i], Layout.Children);
+            if (Layout.Ndjson) text.Write(Layout.NewLine);
         }
-        Encode(output, builder);
     }
 
     private static async Task WriteAsync(TextWriter text, Formatting formatting, Func<JsonTextWriter, Task> write, CancellationToken cancellationToken)

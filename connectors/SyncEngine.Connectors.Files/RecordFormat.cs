@@ -15,7 +15,10 @@ internal abstract class RecordFormat(FileLayout layout)
 
     protected CultureInfo Culture => Mapping.Culture;
 
-    /// <summary>The record's values as the file holds them; throws a RecordException naming field and value, and writes nothing.</summary>
+    /// <summary>
+    /// The record's values as the file holds them; throws a RecordException naming field and value, and writes nothing. The
+    /// row is taken over (a mapping's fresh row): its values are replaced in place.
+    /// </summary>
     public MappedRow Prepare(MappedRow row) => Prepare(row, Layout.Record, string.Empty);
 
     /// <summary>
@@ -51,20 +54,10 @@ internal abstract class RecordFormat(FileLayout layout)
         throw new NotSupportedException($"{GetType().Name} stages rows, not lines");
 
     /// <summary>
-    /// Text in the file's encoding, without a byte order mark: that belongs to the file's head alone. One encoder, so a pair
-    /// of surrogates split between two chunks is still one character.
+    /// A writer of text in the file's encoding, without a byte order mark (that belongs to the file's head alone), straight
+    /// into <paramref name="output"/>. One encoder, so a pair of surrogates split between two writes is still one character.
     /// </summary>
-    protected void Encode(System.Buffers.IBufferWriter<byte> output, System.Text.StringBuilder text)
-    {
-        var encoding = Layout.WriteEncoding;
-        var encoder = encoding.GetEncoder();
-        foreach (var chunk in text.GetChunks())
-        {
-            var span = output.GetSpan(encoding.GetMaxByteCount(chunk.Length));
-            output.Advance(encoder.GetBytes(chunk.Span, span, flush: false));
-        }
-        output.Advance(encoder.GetBytes([], output.GetSpan(encoding.GetMaxByteCount(1)), flush: true));
-    }
+    protected EncodingWriter LinesWriter(System.Buffers.IBufferWriter<byte> output) => new(output, Layout.WriteEncoding);
 
     /// <summary>One value as the file holds it.</summary>
     /// <param name="field">The field as messages name it, e.g. <c>positionen[2].Menge</c>.</param>
@@ -85,13 +78,13 @@ internal abstract class RecordFormat(FileLayout layout)
 
     private MappedRow Prepare(MappedRow row, RowLayout layout, string prefix)
     {
-        var fields = new KeyValuePair<string, object?>[row.Fields.Count];
+        var fields = row.Fields as KeyValuePair<string, object?>[] ?? new KeyValuePair<string, object?>[row.Fields.Count];
         for (var i = 0; i < fields.Length; i++)
         {
             var (name, value) = row.Fields[i];
             fields[i] = new(name, Value(prefix + name, name, value, layout));
         }
-        if (Layout.Children.Count == 0) return new MappedRow(fields, MappedRow.NoChildren);
+        if (Layout.Children.Count == 0) return ReferenceEquals(fields, row.Fields) ? row : new MappedRow(fields, MappedRow.NoChildren);
         var children = new Dictionary<string, IReadOnlyList<MappedRow>>(Layout.Children.Count, StringComparer.OrdinalIgnoreCase);
         foreach (var child in Layout.Children)
         {
@@ -194,5 +187,33 @@ internal abstract class LineRowReader(FileLayout layout) : IRowReader
                     StringComparer.OrdinalIgnoreCase);
             return new RowRecord($"line {_first.Number}", raw, new FileRow(_first.Number, _first.Values!, children, trace), null);
         }
+    }
+}
+
+/// <summary>Text encoded as it is written into a byte buffer; disposing it ends the text (a dangling surrogate included).</summary>
+internal sealed class EncodingWriter(System.Buffers.IBufferWriter<byte> output, System.Text.Encoding encoding) : TextWriter(System.Globalization.CultureInfo.InvariantCulture)
+{
+    private readonly System.Text.Encoder _encoder = encoding.GetEncoder();
+
+    public override System.Text.Encoding Encoding => encoding;
+
+    public override void Write(char value) => Write(new ReadOnlySpan<char>(in value));
+
+    public override void Write(char[] buffer, int index, int count) => Write(buffer.AsSpan(index, count));
+
+    public override void Write(string? value) => Write(value.AsSpan());
+
+    public override void Write(ReadOnlySpan<char> buffer) => Encode(buffer, flush: false);
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing) Encode([], flush: true);
+        base.Dispose(disposing);
+    }
+
+    private void Encode(ReadOnlySpan<char> chars, bool flush)
+    {
+        var span = output.GetSpan(encoding.GetMaxByteCount(chars.Length + 1));
+        output.Advance(_encoder.GetBytes(chars, span, flush));
     }
 }

@@ -238,7 +238,7 @@ public sealed partial class FlowRunner(
         IReadOnlySet<string>? keepChecksums = null, BatchCommit? pending = null)
     {
         // A key read twice in one batch is written once, in its latest form.
-        var latest = new Dictionary<string, Entity>(StringComparer.Ordinal);
+        var latest = new Dictionary<string, Entity>(records.Count, StringComparer.Ordinal);
         foreach (var (key, record) in records) latest[key] = record;
         var skipped = records.Count - latest.Count;
 
@@ -289,7 +289,7 @@ public sealed partial class FlowRunner(
             links = merged;
         }
         var items = latest.Select(r => new WriteItem(r.Key, r.Value, links.GetValueOrDefault(r.Key))).ToList();
-        var outcomes = new Dictionary<string, RecordOutcome>(StringComparer.Ordinal);
+        var outcomes = new Dictionary<string, RecordOutcome>(items.Count, StringComparer.Ordinal);
         string? receipt = null;
         if (items.Count > 0)
         {

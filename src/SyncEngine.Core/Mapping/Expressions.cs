@@ -40,7 +40,11 @@ internal sealed class MappingRun
 
     public required MappingDirection Direction { get; init; }
     public MappingContext? Context { get; init; }
-    public Dictionary<LookupKey, string?> Links { get; } = [];
+
+    /// <summary>The links looked up for this record; a run of a mapping that looks nothing up has none, and is shared.</summary>
+    public Dictionary<LookupKey, string?> Links => _links ??= [];
+
+    private Dictionary<LookupKey, string?>? _links;
 }
 
 internal readonly record struct LookupKey(string System, string Entity, string Id, string TargetSystem);

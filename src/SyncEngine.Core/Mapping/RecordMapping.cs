@@ -61,13 +61,27 @@ public sealed class ChildMapping
     public Type ElementType { get; }
     public IReadOnlyList<FieldMapping> Fields { get; }
     internal ModelWriter? Writer { get; }
+
+    /// <summary>Read: where each field goes on a child record.</summary>
+    internal (FieldMapping Field, ModelWriter? Writer)[] Writers => _writers ??= Fields.Select(f => (f, ModelWriter.Find(ElementType, f.Name))).ToArray();
+
+    private (FieldMapping Field, ModelWriter? Writer)[]? _writers;
+
+    /// <summary>Read: the list the child records are collected in.</summary>
+    internal Type ListType => _listType ??= typeof(List<>).MakeGenericType(ElementType);
+
+    private Type? _listType;
 }
 
 /// <summary>A loaded, checked mapping file: how one canonical record type maps to one external shape.</summary>
 public sealed class RecordMapping
 {
-    private readonly IReadOnlyList<(FieldMapping Field, ModelWriter? Writer)> _writers;
+    private readonly (FieldMapping Field, ModelWriter? Writer)[] _writers;
     private readonly LookupSource[] _lookups;
+    private readonly MappingRun _readRun;
+
+    /// <summary>A run keeps nothing per record unless the mapping looks links up: without lookups one serves every record.</summary>
+    private MappingRun? _writeRun;
 
     internal RecordMapping(string file, JObject root, MappingDirection direction, Type recordType, CultureInfo culture, TimeZoneInfo timeZone,
         IReadOnlyList<FieldMapping> fields, IReadOnlyList<ChildMapping> children)
@@ -80,8 +94,9 @@ public sealed class RecordMapping
         TimeZone = timeZone;
         Fields = fields;
         Children = children;
-        _writers = direction == MappingDirection.Read ? fields.Select(f => (f, ModelWriter.Find(recordType, f.Name))).ToList() : [];
+        _writers = direction == MappingDirection.Read ? fields.Select(f => (f, ModelWriter.Find(recordType, f.Name))).ToArray() : [];
         _lookups = fields.Concat(children.SelectMany(c => c.Fields)).SelectMany(f => f.Expression.Lookups()).ToArray();
+        _readRun = new MappingRun { Culture = Culture, TimeZone = TimeZone, Direction = MappingDirection.Read };
     }
 
     public string File { get; }
@@ -105,9 +120,10 @@ public sealed class RecordMapping
     /// <summary>Maps a canonical record to a row with its child rows. Throws <see cref="RecordException"/> naming field and value.</summary>
     public async ValueTask<MappedRow> ToRowAsync(Entity record, MappingContext context, CancellationToken cancellationToken)
     {
+        if (_lookups.Length == 0) return ToRow(record);
         var run = new MappingRun { Culture = Culture, TimeZone = TimeZone, FormatZone = FormatZone, Direction = MappingDirection.Write, Context = context };
         var scope = new Scope { Current = record, Run = run };
-        if (_lookups.Length > 0) await ResolveLinksAsync(scope, context, cancellationToken);
+        await ResolveLinksAsync(scope, context, cancellationToken);
         return ToRow(scope, Fields, Children);
     }
 
@@ -115,26 +131,27 @@ public sealed class RecordMapping
     public MappedRow ToRow(Entity record)
     {
         if (_lookups.Length > 0) throw new InvalidOperationException($"{File} looks up id links; use ToRowAsync.");
-        return ToRow(new Scope { Current = record, Run = new MappingRun { Culture = Culture, TimeZone = TimeZone, FormatZone = FormatZone, Direction = MappingDirection.Write } }, Fields, Children);
+        var run = _writeRun ??= new MappingRun { Culture = Culture, TimeZone = TimeZone, FormatZone = FormatZone, Direction = MappingDirection.Write };
+        return ToRow(new Scope { Current = record, Run = run }, Fields, Children);
     }
 
     /// <summary>Builds a canonical record from a row. Throws <see cref="RecordException"/> naming field and value.</summary>
     public Entity FromRow(ISourceRow row)
     {
-        var run = new MappingRun { Culture = Culture, TimeZone = TimeZone, Direction = MappingDirection.Read };
+        var run = _readRun;
         var record = ModelWriter.Create(RecordType);
         Fill(record, new Scope { Current = row, Run = run }, _writers, RecordType);
         // Before the child rows are read, so a file reader names the record's own line, not its last child line.
         if (string.IsNullOrWhiteSpace(((Entity)record).Id)) throw new RecordException("field 'Id': the record has no id", "Id", null);
         foreach (var child in Children)
         {
-            var items = (System.Collections.IList)Activator.CreateInstance(typeof(List<>).MakeGenericType(child.ElementType))!;
+            var items = (System.Collections.IList)ModelWriter.Create(child.ListType);
             var index = 0;
             foreach (var childRow in row.Children(child.Path))
             {
                 var item = ModelWriter.Create(child.ElementType);
                 var childScope = new Scope { Current = childRow, Parent = new Scope { Current = row, Run = run }, Index = ++index, Run = run };
-                Fill(item, childScope, child.Fields.Select(f => (f, ModelWriter.Find(child.ElementType, f.Name))).ToList(), child.ElementType);
+                Fill(item, childScope, child.Writers, child.ElementType);
                 items.Add(item);
             }
             child.Writer!.Set(record, items);
@@ -142,7 +159,7 @@ public sealed class RecordMapping
         return (Entity)record;
     }
 
-    private void Fill(object target, Scope scope, IReadOnlyList<(FieldMapping Field, ModelWriter? Writer)> writers, Type type)
+    private void Fill(object target, Scope scope, (FieldMapping Field, ModelWriter? Writer)[] writers, Type type)
     {
         foreach (var (field, writer) in writers)
         {
@@ -157,7 +174,7 @@ public sealed class RecordMapping
                 var text = ValueConverter.ToText(raw, CultureInfo.InvariantCulture);
                 throw new RecordException($"field '{field.Name}': '{Shorten(text)}' {ex.Message}", field.Name, text);
             }
-            if (value is null && writer.ValueType.IsValueType && Nullable.GetUnderlyingType(writer.ValueType) is null) continue;
+            if (value is null && writer.ValueType.IsValueType && ReferenceEquals(ValueConverter.Plain(writer.ValueType), writer.ValueType)) continue;
             writer.Set(target, value);
         }
     }

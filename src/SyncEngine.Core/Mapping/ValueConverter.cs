@@ -13,7 +13,7 @@ public static class ValueConverter
     public static object? Convert(object? value, Type target, CultureInfo culture, string? format, TimeZoneInfo timeZone)
     {
         if (value is null || value is DBNull) return null;
-        var type = Nullable.GetUnderlyingType(target) ?? target;
+        var type = Plain(target);
         if (type.IsInstanceOfType(value) && value is not string) return Normalize(value, timeZone);
         if (value is string text)
         {
@@ -32,6 +32,11 @@ public static class ValueConverter
         if (type == typeof(bool) && value is IConvertible number && value is not string) return System.Convert.ToDecimal(number, culture) != 0;
         return System.Convert.ChangeType(value, type, culture);
     }
+
+    private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Type> PlainTypes = new();
+
+    /// <summary>The type without Nullable; cached, as Nullable.GetUnderlyingType allocates on every call.</summary>
+    internal static Type Plain(Type type) => type.IsGenericType ? PlainTypes.GetOrAdd(type, static t => Nullable.GetUnderlyingType(t) ?? t) : type;
 
     private static object Normalize(object value, TimeZoneInfo timeZone) =>
         value is DateTime dateTime ? FromLocal(dateTime, timeZone).DateTime : value;
