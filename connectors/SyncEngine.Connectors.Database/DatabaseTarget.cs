@@ -238,12 +238,22 @@ internal sealed class WritePlan(TableInfo header, IReadOnlyList<ColumnInfo> colu
     {
         var header = new object?[Columns.Count];
         for (var i = 0; i < header.Length; i++) header[i] = ColumnValue.Convert(row.Fields[i].Value, Columns[i], timeZone, row.Fields[i].Key);
-        var children = Children.Select(child => child.Bind(row, timeZone)).ToList();
+        if (Children.Count == 0) return new BoundRecord(index, key, header, []);
+        var children = new List<IReadOnlyList<object?[]>>(Children.Count);
+        foreach (var child in Children) children.Add(child.Bind(row, timeZone));
         return new BoundRecord(index, key, header, children);
     }
 
     /// <summary>The row's key values joined with '|': the target id of a table without identity.</summary>
-    public string KeyText(object?[] header) => string.Join("|", _keyIndexes.Select(i => header[i] is null ? string.Empty : DatabaseTarget.Text(header[i]!)));
+    public string KeyText(object?[] header)
+    {
+        if (_keyIndexes.Length == 1) return KeyPart(header[_keyIndexes[0]]);
+        var parts = new string[_keyIndexes.Length];
+        for (var i = 0; i < parts.Length; i++) parts[i] = KeyPart(header[_keyIndexes[i]]);
+        return string.Join('|', parts);
+    }
+
+    private static string KeyPart(object? value) => value is null ? string.Empty : DatabaseTarget.Text(value);
 }
 
 /// <summary>A child table: the mapped columns followed by the parent key columns, and its statements.</summary>

@@ -155,10 +155,30 @@ internal sealed class CsvFormat(FileLayout layout) : RecordFormat(layout)
                     var named = Layout.Header ? "the header names" : "file.columns names";
                     return new FileLine(number, raw, child, true, null, $"{values.Length} columns, but {named} {names.Count}");
                 }
-                var dictionary = new Dictionary<string, object?>(values.Length, StringComparer.OrdinalIgnoreCase);
-                for (var i = 0; i < values.Length; i++) dictionary[names?[i] ?? (i + 1).ToString(System.Globalization.CultureInfo.InvariantCulture)] = values[i];
-                return new FileLine(number, raw, child, true, dictionary, Undecodable(dictionary));
+                var line = new LineValues(Columns(names, values.Length), values);
+                return new FileLine(number, raw, child, true, line, Array.Exists(values, v => v.Contains(FileEncodings.Undecodable)) ? Undecodable(line) : null);
             }
+        }
+
+        private IReadOnlyList<string>? _lastNames;
+        private LineColumns? _lastColumns;
+        private readonly Dictionary<int, LineColumns> _numbered = [];
+
+        /// <summary>The columns of a line: by the header's or file.columns' names, else numbered from 1. Found once per set of names.</summary>
+        private LineColumns Columns(IReadOnlyList<string>? names, int count)
+        {
+            if (names is null)
+            {
+                if (!_numbered.TryGetValue(count, out var numbered))
+                    _numbered[count] = numbered = new LineColumns(Enumerable.Range(1, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList());
+                return numbered;
+            }
+            if (!ReferenceEquals(names, _lastNames))
+            {
+                _lastNames = names;
+                _lastColumns = new LineColumns(names);
+            }
+            return _lastColumns!;
         }
 
         /// <summary>A header that lacks a column the mapping reads would give every record empty values: the file is refused.</summary>

@@ -148,10 +148,15 @@ internal abstract class LineRowReader(FileLayout layout) : IRowReader
     protected string MarkerList() => string.Join(", ", new[] { Layout.Record.Marker }.Concat(Layout.Children.Select(c => c.Layout.Marker)));
 
     /// <summary>Names the first field holding bytes the file's encoding could not decode.</summary>
-    protected string? Undecodable(IReadOnlyDictionary<string, object?> values) =>
-        values.FirstOrDefault(v => v.Value is string s && s.Contains(FileEncodings.Undecodable)) is { Key: not null } bad
-            ? $"column '{bad.Key}': '{bad.Value}' holds bytes that are not valid {Layout.ReadEncoding.WebName}"
-            : null;
+    protected string? Undecodable(IReadOnlyDictionary<string, object?> values)
+    {
+        foreach (var (name, value) in values)
+        {
+            if (value is string text && text.Contains(FileEncodings.Undecodable))
+                return $"column '{name}': '{text}' holds bytes that are not valid {Layout.ReadEncoding.WebName}";
+        }
+        return null;
+    }
 
     public abstract ValueTask DisposeAsync();
 
@@ -188,6 +193,57 @@ internal abstract class LineRowReader(FileLayout layout) : IRowReader
             return new RowRecord($"line {_first.Number}", raw, new FileRow(_first.Number, _first.Values!, children, trace), null);
         }
     }
+}
+
+/// <summary>The names of a file's columns and where each is, shared by all lines with those columns; a name given twice is its last column.</summary>
+internal sealed class LineColumns
+{
+    public LineColumns(IReadOnlyList<string> names)
+    {
+        Names = names;
+        for (var i = 0; i < names.Count; i++) Positions[names[i]] = i;
+    }
+
+    public IReadOnlyList<string> Names { get; }
+
+    public Dictionary<string, int> Positions { get; } = new(StringComparer.OrdinalIgnoreCase);
+}
+
+/// <summary>One line's values by column name, case-insensitive, without a dictionary of its own.</summary>
+internal sealed class LineValues(LineColumns columns, string[] values) : IReadOnlyDictionary<string, object?>
+{
+    public object? this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"no column '{key}'");
+
+    public IEnumerable<string> Keys => columns.Positions.Keys;
+
+    public IEnumerable<object?> Values => columns.Positions.Values.Select(i => (object?)values[i]);
+
+    public int Count => columns.Positions.Count;
+
+    public bool ContainsKey(string key) => columns.Positions.ContainsKey(key);
+
+    public bool TryGetValue(string key, out object? value)
+    {
+        if (columns.Positions.TryGetValue(key, out var position))
+        {
+            value = values[position];
+            return true;
+        }
+        value = null;
+        return false;
+    }
+
+    public IEnumerator<KeyValuePair<string, object?>> GetEnumerator()
+    {
+        // In column order, as the line has them; a name given twice once, with its last column.
+        for (var i = 0; i < values.Length; i++)
+        {
+            var name = columns.Names[i];
+            if (columns.Positions[name] == i) yield return new(name, values[i]);
+        }
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
 }
 
 /// <summary>Text encoded as it is written into a byte buffer; disposing it ends the text (a dangling surrogate included).</summary>

@@ -298,9 +298,9 @@ public sealed partial class FlowRunner(
             receipt = result.Receipt;
         }
 
-        var newChecksums = new List<KeyValuePair<string, string>>();
-        var newLinks = new List<IdLink>();
-        var resolved = new List<string>();
+        var newChecksums = new List<KeyValuePair<string, string>>(checksums.Count);
+        var newLinks = new List<IdLink>(items.Count);
+        var resolved = new List<string>(items.Count);
         long written = 0;
         foreach (var item in items)
         {

@@ -150,16 +150,19 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
                 cancellationToken, ("f", commit.Flow), ("c", commit.Cursor), ("t", now));
         }
 
-        await dialect.UpsertAsync(connection, tx, "checksums", [("flow", "text"), ("record_key", "text"), ("checksum", "text"), ("updated_ms", "bigint")],
-            LastPerKey(commit.Checksums, c => c.Key).Select(c => new object?[] { commit.Flow, c.Key, c.Value, now }).ToList(),
+        await dialect.UpsertAsync(connection, tx, "checksums", [("record_key", "text"), ("checksum", "text")],
+            LastPerKey(commit.Checksums, c => c.Key, c => new object?[] { c.Key, c.Value }), [("flow", "text", commit.Flow), ("updated_ms", "bigint", now)],
             "ON CONFLICT (flow, record_key) DO UPDATE SET checksum = excluded.checksum, updated_ms = excluded.updated_ms", cancellationToken);
 
-        await dialect.UpsertAsync(connection, tx, "links",
-            [("system", "text"), ("entity", "text"), ("external_id", "text"), ("target_system", "text"), ("target_id", "text"), ("updated_ms", "bigint")],
-            LastPerKey(commit.Links, l => (l.System, l.Entity, l.ExternalId, l.TargetSystem))
-                .Select(l => new object?[] { l.System, l.Entity, l.ExternalId, l.TargetSystem, l.TargetId, now }).ToList(),
-            "ON CONFLICT (system, entity, external_id, target_system) DO UPDATE SET target_id = excluded.target_id, updated_ms = excluded.updated_ms",
-            cancellationToken);
+        // A batch's links are all of one entity from one system into another: those go once, the ids per row.
+        foreach (var group in commit.Links.GroupBy(l => (l.System, l.Entity, l.TargetSystem)))
+        {
+            await dialect.UpsertAsync(connection, tx, "links", [("external_id", "text"), ("target_id", "text")],
+                LastPerKey(group, l => l.ExternalId, l => new object?[] { l.ExternalId, l.TargetId }),
+                [("system", "text", group.Key.System), ("entity", "text", group.Key.Entity), ("target_system", "text", group.Key.TargetSystem), ("updated_ms", "bigint", now)],
+                "ON CONFLICT (system, entity, external_id, target_system) DO UPDATE SET target_id = excluded.target_id, updated_ms = excluded.updated_ms",
+                cancellationToken);
+        }
 
         if (commit.ResolvedKeys.Count > 0)
         {
@@ -172,11 +175,10 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
         }
 
         await dialect.UpsertAsync(connection, tx, "dead_letters",
-            [("flow", "text"), ("record_key", "text"), ("record_type", "text"), ("payload", "text"), ("error", "text"), ("attempts", "integer"),
-             ("first_failed_ms", "bigint"), ("last_failed_ms", "bigint"), ("run_id", "bigint")],
-            LastPerKey(commit.DeadLetters, d => d.RecordKey)
-                .Select(d => new object?[] { commit.Flow, d.RecordKey, d.RecordType, d.Payload, d.Error, 1, now, now, commit.RunId == 0 ? null : commit.RunId })
-                .ToList(),
+            [("record_key", "text"), ("record_type", "text"), ("payload", "text"), ("error", "text")],
+            LastPerKey(commit.DeadLetters, d => d.RecordKey, d => new object?[] { d.RecordKey, d.RecordType, d.Payload, d.Error }),
+            [("flow", "text", commit.Flow), ("attempts", "integer", 1), ("first_failed_ms", "bigint", now), ("last_failed_ms", "bigint", now),
+             ("run_id", "bigint", commit.RunId == 0 ? null : commit.RunId)],
             "ON CONFLICT (flow, record_key) DO UPDATE SET record_type = excluded.record_type, payload = excluded.payload, error = excluded.error, " +
             "attempts = dead_letters.attempts + 1, last_failed_ms = excluded.last_failed_ms, run_id = excluded.run_id",
             cancellationToken);
@@ -445,11 +447,26 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
         }
     }
 
-    private static IEnumerable<T> LastPerKey<T, TKey>(IEnumerable<T> items, Func<T, TKey> key) where TKey : notnull
+    /// <summary>The rows of the items, the last of each key only: one statement cannot change a row twice.</summary>
+    private static List<object?[]> LastPerKey<T>(IEnumerable<T> items, Func<T, string> key, Func<T, object?[]> row)
     {
-        var last = new Dictionary<TKey, T>();
-        foreach (var item in items) last[key(item)] = item;
-        return last.Values;
+        var count = items.TryGetNonEnumeratedCount(out var known) ? known : 0;
+        var rows = new List<object?[]>(count);
+        var at = new Dictionary<string, int>(count, StringComparer.Ordinal);
+        foreach (var item in items)
+        {
+            var values = row(item);
+            if (at.TryGetValue(key(item), out var index))
+            {
+                rows[index] = values;
+            }
+            else
+            {
+                at[key(item)] = rows.Count;
+                rows.Add(values);
+            }
+        }
+        return rows;
     }
 
     private static string Where(DbCommand command, string? flow, long? id)

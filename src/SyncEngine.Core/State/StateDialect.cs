@@ -24,10 +24,27 @@ public abstract class StateDialect
 
     /// <summary>
     /// Inserts or updates many rows of one table in the fastest form the database offers; called inside a transaction.
-    /// Columns are (name, SQL type: text, bigint or integer); <paramref name="onConflict"/> is the ON CONFLICT clause.
+    /// Columns are (name, SQL type: text, bigint or integer); <paramref name="shared"/> are columns with one value for every
+    /// row (the flow, the time), sent once; <paramref name="onConflict"/> is the ON CONFLICT clause.
     /// </summary>
     public abstract Task UpsertAsync(DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<(string Name, string Type)> columns,
-        IReadOnlyList<object?[]> rows, string onConflict, CancellationToken cancellationToken);
+        IReadOnlyList<object?[]> rows, IReadOnlyList<(string Name, string Type, object? Value)> shared, string onConflict, CancellationToken cancellationToken);
+
+    private static void AddShared(DbCommand command, IReadOnlyList<(string Name, string Type, object? Value)> shared)
+    {
+        for (var i = 0; i < shared.Count; i++)
+        {
+            var parameter = command.CreateParameter();
+            parameter.ParameterName = "s" + i;
+            parameter.Value = shared[i].Value switch
+            {
+                null => DBNull.Value,
+                string text => Storable(text),
+                var value => value,
+            };
+            command.Parameters.Add(parameter);
+        }
+    }
 
     /// <summary>
     /// Text as the state store keeps it: a NUL becomes '␀' (U+2400) and half a surrogate pair U+FFFD. PostgreSQL refuses
@@ -74,13 +91,13 @@ public abstract class StateDialect
         public override object KeyList(IReadOnlyCollection<string> keys) => System.Text.Json.JsonSerializer.Serialize(keys.Select(Storable));
 
         public override async Task UpsertAsync(DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<(string Name, string Type)> columns,
-            IReadOnlyList<object?[]> rows, string onConflict, CancellationToken cancellationToken)
+            IReadOnlyList<object?[]> rows, IReadOnlyList<(string Name, string Type, object? Value)> shared, string onConflict, CancellationToken cancellationToken)
         {
             if (rows.Count == 0) return;
-            // One statement for the whole batch: the rows travel as one JSON array of arrays and json_each turns them back
-            // into rows inside SQLite, so nothing is bound or stepped per row. (WHERE true: SQLite's grammar needs it
-            // between a SELECT and ON CONFLICT.)
-            var buffer = new System.Buffers.ArrayBufferWriter<byte>(rows.Count * 64);
+            // One statement for the whole batch: the rows travel as one JSON array of arrays (UTF-8 bytes, read as text) and
+            // json_each turns them back into rows inside SQLite, so nothing is bound or stepped per row. (WHERE true: SQLite's
+            // grammar needs it between a SELECT and ON CONFLICT.)
+            var buffer = new System.Buffers.ArrayBufferWriter<byte>(rows.Count * 16 * columns.Count + 16);
             using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
             {
                 json.WriteStartArray();
@@ -108,12 +125,14 @@ public abstract class StateDialect
             }
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => c.Name))}) " +
-                $"SELECT {string.Join(", ", columns.Select((_, i) => $"value ->> {i}"))} FROM json_each(@rows) WHERE true {onConflict}";
+            command.CommandText = $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => c.Name).Concat(shared.Select(c => c.Name)))}) " +
+                $"SELECT {string.Join(", ", columns.Select((_, i) => $"value ->> {i}").Concat(shared.Select((_, i) => $"@s{i}")))} " +
+                $"FROM json_each(CAST(@rows AS TEXT)) WHERE true {onConflict}";
             var parameter = command.CreateParameter();
             parameter.ParameterName = "@rows";
-            parameter.Value = System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+            parameter.Value = buffer.WrittenSpan.ToArray();
             command.Parameters.Add(parameter);
+            AddShared(command, shared);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
@@ -148,14 +167,15 @@ public abstract class StateDialect
         public override object KeyList(IReadOnlyCollection<string> keys) => keys.Select(Storable).ToArray();
 
         public override async Task UpsertAsync(DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<(string Name, string Type)> columns,
-            IReadOnlyList<object?[]> rows, string onConflict, CancellationToken cancellationToken)
+            IReadOnlyList<object?[]> rows, IReadOnlyList<(string Name, string Type, object? Value)> shared, string onConflict, CancellationToken cancellationToken)
         {
             if (rows.Count == 0) return;
             // One statement for the whole batch: each column travels as one typed array and unnest turns them back into rows.
             await using var command = connection.CreateCommand();
             command.Transaction = transaction;
-            command.CommandText = $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => c.Name))}) " +
-                $"SELECT * FROM unnest({string.Join(", ", columns.Select((c, i) => $"@p{i}::{c.Type}[]"))}) {onConflict}";
+            command.CommandText = $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => c.Name).Concat(shared.Select(c => c.Name)))}) " +
+                $"SELECT {string.Join(", ", columns.Select((_, i) => $"u.v{i}").Concat(shared.Select((c, i) => $"@s{i}::{c.Type}")))} " +
+                $"FROM unnest({string.Join(", ", columns.Select((c, i) => $"@p{i}::{c.Type}[]"))}) AS u({string.Join(", ", columns.Select((_, i) => $"v{i}"))}) {onConflict}";
             for (var i = 0; i < columns.Count; i++)
             {
                 var parameter = command.CreateParameter();
@@ -168,6 +188,7 @@ public abstract class StateDialect
                 };
                 command.Parameters.Add(parameter);
             }
+            AddShared(command, shared);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
 
