@@ -113,6 +113,19 @@ internal sealed class JsonFormat(FileLayout layout) : RecordFormat(layout)
                 case decimal d:
                     json.WriteRawValue(ValueConverter.ToText(d, CultureInfo.InvariantCulture));
                     break;
+                // The typed overloads: the object one looks the value's type up in a table first.
+                case string text:
+                    json.WriteValue(text);
+                    break;
+                case int number:
+                    json.WriteValue(number);
+                    break;
+                case long number:
+                    json.WriteValue(number);
+                    break;
+                case bool flag:
+                    json.WriteValue(flag);
+                    break;
                 default:
                     json.WriteValue(value);
                     break;
