@@ -7,8 +7,9 @@
 #   ./test.sh --filter Category=X   # extra arguments go to `dotnet test`
 #
 # Environment (all optional):
-#   SYNCENGINE_TEST_PG_PORT   port for the throwaway PostgreSQL (default: 55432,
-#                             or the next free port above it)
+#   SYNCENGINE_TEST_PG_PORT   port for the throwaway PostgreSQL (default: 25432,
+#                             or the next free port above it; below the ephemeral
+#                             ports 32768-60999, which a client connection may hold)
 #   SYNCENGINE_TEST_PG_USER   OS user that runs PostgreSQL when test.sh runs as
 #                             root (default: postgres, else syncengine-test)
 #   SYNCENGINE_TEST_PG_BIN    PostgreSQL bin dir (default: newest /usr/lib/postgresql/*/bin)
@@ -222,13 +223,13 @@ pick_pg_port() {
         return 0
     fi
     local port
-    for port in $(seq 55432 55531); do
+    for port in $(seq 25432 25531); do
         if ! port_in_use "$port"; then
             PG_PORT=$port
             return 0
         fi
     done
-    die "no free port in 55432-55531 on 127.0.0.1; set SYNCENGINE_TEST_PG_PORT"
+    die "no free port in 25432-25531 on 127.0.0.1; set SYNCENGINE_TEST_PG_PORT"
 }
 
 postgres_start() {
