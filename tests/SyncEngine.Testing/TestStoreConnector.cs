@@ -87,7 +87,8 @@ public sealed class TestStoreConnector(string name, string path, int delayMs) : 
                 check.Parameters.AddWithValue("@id", item.Key);
                 if (await check.ExecuteScalarAsync(cancellationToken) is string reason)
                 {
-                    outcomes.Add(RecordOutcome.Failed(item.Key, reason));
+                    // Refused records are reported first, as some targets do: the engine matches outcomes to records by key.
+                    outcomes.Insert(0, RecordOutcome.Failed(item.Key, reason));
                     continue;
                 }
                 await using var upsert = connection.CreateCommand();

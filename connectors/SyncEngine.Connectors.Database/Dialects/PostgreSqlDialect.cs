@@ -1,6 +1,7 @@
 using System.Data.Common;
 using Npgsql;
 using Npgsql.Schema;
+using NpgsqlTypes;
 
 namespace SyncEngine.Connectors.Database;
 
@@ -93,10 +94,23 @@ public sealed class PostgreSqlDialect : OnConflictDialect
             for (var i = 0; i < row.Length; i++)
             {
                 if (row[i] is null) await importer.WriteNullAsync(cancellationToken);
-                else if (types[i] is { } type) await importer.WriteAsync(row[i]!, type, cancellationToken);
+                else if (types[i] is { } type) await WriteAsync(importer, row[i]!, type, cancellationToken);
                 else await importer.WriteAsync(row[i]!, cancellationToken);
             }
         }
         await importer.CompleteAsync(cancellationToken);
     }
+
+    /// <summary>The common types through their own overload: written as object, Npgsql looks the value's type up for every value.</summary>
+    private static Task WriteAsync(NpgsqlBinaryImporter importer, object value, NpgsqlDbType type, CancellationToken cancellationToken) => value switch
+    {
+        string text => importer.WriteAsync(text, type, cancellationToken),
+        decimal number => importer.WriteAsync(number, type, cancellationToken),
+        int number => importer.WriteAsync(number, type, cancellationToken),
+        long number => importer.WriteAsync(number, type, cancellationToken),
+        DateTime time => importer.WriteAsync(time, type, cancellationToken),
+        DateTimeOffset time => importer.WriteAsync(time, type, cancellationToken),
+        bool flag => importer.WriteAsync(flag, type, cancellationToken),
+        _ => importer.WriteAsync(value, type, cancellationToken),
+    };
 }

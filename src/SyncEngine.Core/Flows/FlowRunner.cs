@@ -289,22 +289,32 @@ public sealed partial class FlowRunner(
             links = merged;
         }
         var items = latest.Select(r => new WriteItem(r.Key, r.Value, links.GetValueOrDefault(r.Key))).ToList();
-        var outcomes = new Dictionary<string, RecordOutcome>(items.Count, StringComparer.Ordinal);
+        IReadOnlyList<RecordOutcome> ordered = [];
+        Dictionary<string, RecordOutcome>? outcomes = null;
         string? receipt = null;
         if (items.Count > 0)
         {
             var result = await target.WriteAsync(items, ct);
-            foreach (var outcome in result.Outcomes) outcomes[outcome.Key] = outcome;
+            ordered = result.Outcomes;
             receipt = result.Receipt;
+            // Targets mostly answer item for item; only an answer in another order needs finding by key.
+            var inOrder = ordered.Count == items.Count;
+            for (var i = 0; inOrder && i < items.Count; i++) inOrder = ordered[i].Key == items[i].Key;
+            if (!inOrder)
+            {
+                outcomes = new Dictionary<string, RecordOutcome>(ordered.Count, StringComparer.Ordinal);
+                foreach (var outcome in ordered) outcomes[outcome.Key] = outcome;
+            }
         }
 
         var newChecksums = new List<KeyValuePair<string, string>>(checksums.Count);
         var newLinks = new List<IdLink>(items.Count);
         var resolved = new List<string>(items.Count);
         long written = 0;
-        foreach (var item in items)
+        for (var i = 0; i < items.Count; i++)
         {
-            var outcome = outcomes.GetValueOrDefault(item.Key) ?? RecordOutcome.Failed(item.Key, "the target reported no outcome for this record");
+            var item = items[i];
+            var outcome = (outcomes is null ? ordered[i] : outcomes.GetValueOrDefault(item.Key)) ?? RecordOutcome.Failed(item.Key, "the target reported no outcome for this record");
             if (outcome.Kind == OutcomeKind.Failed)
             {
                 var reason = outcome.Message ?? "the target refused the record";

@@ -68,7 +68,7 @@ internal sealed class ValueExpression
     public object? Evaluate(Scope scope)
     {
         var value = Source.Evaluate(scope, this);
-        if (IsEmpty(value) && Default is not null) value = Default;
+        if (Default is not null && IsEmpty(value)) value = Default;
         if (Map is not null && !IsEmpty(value)) value = Map.Apply(value!, OnUnmapped, Field, scope.Run.Culture);
         if (Round is { } digits && value is not null)
             value = Math.Round(System.Convert.ToDecimal(value, CultureInfo.InvariantCulture), digits, MidpointRounding.AwayFromZero);
