@@ -160,11 +160,13 @@ internal sealed class CsvFormat(FileLayout layout) : RecordFormat(layout)
             }
         }
 
-        private IReadOnlyList<string>? _lastNames;
-        private LineColumns? _lastColumns;
+        private readonly Dictionary<IReadOnlyList<string>, LineColumns> _named = new(ReferenceEqualityComparer.Instance);
         private readonly Dictionary<int, LineColumns> _numbered = [];
 
-        /// <summary>The columns of a line: by the header's or file.columns' names, else numbered from 1. Found once per set of names.</summary>
+        /// <summary>
+        /// The columns of a line: by the header's or file.columns' names (one set per record type), else numbered from 1.
+        /// Found once per set of names.
+        /// </summary>
         private LineColumns Columns(IReadOnlyList<string>? names, int count)
         {
             if (names is null)
@@ -173,12 +175,8 @@ internal sealed class CsvFormat(FileLayout layout) : RecordFormat(layout)
                     _numbered[count] = numbered = new LineColumns(Enumerable.Range(1, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList());
                 return numbered;
             }
-            if (!ReferenceEquals(names, _lastNames))
-            {
-                _lastNames = names;
-                _lastColumns = new LineColumns(names);
-            }
-            return _lastColumns!;
+            if (!_named.TryGetValue(names, out var columns)) _named[names] = columns = new LineColumns(names);
+            return columns;
         }
 
         /// <summary>A header that lacks a column the mapping reads would give every record empty values: the file is refused.</summary>

@@ -455,15 +455,15 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
         var at = new Dictionary<string, int>(count, StringComparer.Ordinal);
         foreach (var item in items)
         {
-            var values = row(item);
-            if (at.TryGetValue(key(item), out var index))
+            var name = key(item);
+            if (at.TryGetValue(name, out var index))
             {
-                rows[index] = values;
+                rows[index] = row(item);
             }
             else
             {
-                at[key(item)] = rows.Count;
-                rows.Add(values);
+                at[name] = rows.Count;
+                rows.Add(row(item));
             }
         }
         return rows;
