@@ -34,10 +34,20 @@ public sealed partial class E2eSmokeTests(ITestOutputHelper output)
             Assert.Matches(Number(), r.Engine);
         });
         Assert.All(report.Rows.Where(r => !r.Scenario.StartsWith("6 ", StringComparison.Ordinal)), r => Assert.Matches(Number(), r.Ratio));
+        // CPU time of the engine and of the baseline beside each ratio of scenarios 1 to 3, each with the PostgreSQL
+        // server's where the server runs here (as ./test.sh starts it).
+        var pair = Measure.DatabaseServer is null ? CpuPair() : CpuPairWithDatabase();
+        Assert.All(report.Rows.Where(r => r.Scenario[0] is '1' or '2' or '3'), r => Assert.Matches(pair, r.Cpu));
         Assert.Contains(report.Rows, r => r.Scenario.StartsWith("2 ", StringComparison.Ordinal) && r.Check.Contains("exactly the", StringComparison.Ordinal));
         Assert.Contains(report.Rows, r => r.Scenario.StartsWith("5 ", StringComparison.Ordinal) && r.Check.Contains(" 0 responses 429", StringComparison.Ordinal));
     }
 
     [GeneratedRegex(@"\d+(\.\d+)?")]
     private static partial Regex Number();
+
+    [GeneratedRegex(@"^\d+\.\d+ s \+ db \d+\.\d+ s / \d+\.\d+ s \+ db \d+\.\d+ s$")]
+    private static partial Regex CpuPairWithDatabase();
+
+    [GeneratedRegex(@"^\d+\.\d+ s / \d+\.\d+ s$")]
+    private static partial Regex CpuPair();
 }

@@ -53,6 +53,19 @@ public sealed class BenchDatabase : IAsyncDisposable
         return new BenchDatabase(server, name);
     }
 
+    /// <summary>
+    /// The process id of the server's main process when the server runs on this machine (a backend of ours is a process
+    /// here, named postgres, whose parent is too); null otherwise.
+    /// </summary>
+    public async Task<int?> LocalServerAsync()
+    {
+        if (!OperatingSystem.IsLinux()) return null;
+        await using var connection = await OpenAsync();
+        await using var command = new NpgsqlCommand("SELECT pg_backend_pid()", connection);
+        var backend = Convert.ToInt32(await command.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture);
+        return ProcessCpu.Name(backend) == "postgres" && ProcessCpu.Parent(backend) is { } main && ProcessCpu.Name(main) == "postgres" ? main : null;
+    }
+
     public async Task ExecAsync(string sql)
     {
         await using var connection = await OpenAsync();

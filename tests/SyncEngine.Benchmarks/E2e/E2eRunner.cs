@@ -83,6 +83,7 @@ public static class E2eRunner
         var database = await BenchDatabase.CreateAsync(options.Postgres);
         try
         {
+            Measure.DatabaseServer = await database.LocalServerAsync();
             report.Machine = await MachineAsync(database, options);
             await log.WriteLineAsync($"e2e: {(options.Quick ? "quick" : "full size")}, work folder {work}, database {database.Name}");
             var scenarios = new Scenarios(options, database, work, report, log);
@@ -119,7 +120,8 @@ public static class E2eRunner
             : null;
         var gib = memory is null ? "?" : (long.Parse(memory.Split(' ')[0], CultureInfo.InvariantCulture) / 1024.0 / 1024.0).ToString("0", CultureInfo.InvariantCulture) + " GiB";
         return $"Machine: {Environment.ProcessorCount} cores ({cpu ?? RuntimeInformation.ProcessArchitecture.ToString()}), {gib} RAM, " +
-            $"{RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, PostgreSQL {await database.ServerVersionAsync()} on the same machine, " +
+            $"{RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, PostgreSQL {await database.ServerVersionAsync()} on the same machine" +
+            $"{(Measure.DatabaseServer is null ? " (its CPU time not readable)" : string.Empty)}, " +
             $"{OrderLines.PgloaderVersion() ?? "pgloader not installed"}; {(options.Quick ? "quick (smoke) sizes" : "full sizes")}, " +
             $"engine batch size {options.BatchSize}, state store SQLite (the default)";
     }

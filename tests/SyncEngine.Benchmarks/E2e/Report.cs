@@ -7,9 +7,10 @@ namespace SyncEngine.Benchmarks.E2e;
 /// <param name="Check">What was verified about the output (row counts, exactly the changed rows, no 429).</param>
 /// <param name="CheckPassed">False when the output was wrong: then the numbers mean nothing.</param>
 /// <param name="TargetMet">Null where the line has no target.</param>
+/// <param name="Cpu">CPU time of the engine's run and of the baseline's, each with the database server's where it was measured.</param>
 public sealed record ResultRow(
     string Scenario, string Rows, string Engine, string Baseline, string BaselineTime, string Ratio, string Target, bool? TargetMet,
-    string PeakMemory, string Check, bool CheckPassed);
+    string PeakMemory, string Check, bool CheckPassed, string Cpu = "-");
 
 /// <summary>The e2e run's results: printed as one table, and read by the smoke test.</summary>
 public sealed class Report
@@ -28,12 +29,12 @@ public sealed class Report
 
     public string ToTable()
     {
-        string[] header = ["scenario", "rows", "engine", "baseline", "baseline time", "ratio", "target", "peak memory", "check"];
+        string[] header = ["scenario", "rows", "engine", "baseline", "baseline time", "ratio", "target", "cpu: engine / baseline", "peak memory", "check"];
         var lines = _rows.Select(r => new[]
         {
             r.Scenario, r.Rows, r.Engine, r.Baseline, r.BaselineTime, r.Ratio,
             r.TargetMet switch { true => r.Target + " met", false => r.Target + " MISSED", null => r.Target },
-            r.PeakMemory, (r.CheckPassed ? "ok: " : "FAILED: ") + OneLine(r.Check),
+            r.Cpu, r.PeakMemory, (r.CheckPassed ? "ok: " : "FAILED: ") + OneLine(r.Check),
         }).ToList();
         var widths = header.Select((h, i) => Math.Max(h.Length, lines.Select(l => l[i].Length).DefaultIfEmpty(0).Max())).ToArray();
         var text = new StringBuilder();

@@ -46,7 +46,7 @@ internal sealed class Scenarios(E2eOptions options, BenchDatabase database, stri
             largeRuns["csv"].Time, Format.Percent(share), $"<= {Format.Percent(DeltaTarget)}", share <= DeltaTarget, delta.Peak,
             exact ? $"exactly the {Format.Count(changed.Count)} changed rows emitted (read {Format.Count(outcome.Read)}, skipped {Format.Count(outcome.Skipped)})"
                 : $"emitted {Format.Count(emitted.Count)} rows, {Format.Count(changed.Count)} were changed; {outcome.Text}",
-            exact));
+            exact, $"{delta.CpuTime} / {largeRuns["csv"].CpuTime}"));
     }
 
     /// <summary>Every export once on a small table, unmeasured, so that no measured run pays for compiling the code it runs.</summary>
@@ -91,7 +91,7 @@ internal sealed class Scenarios(E2eOptions options, BenchDatabase database, stri
         var ratio = engine.Elapsed / baseline.Elapsed;
         var name = format switch { "csv" => "Npgsql reader + CsvHelper", "xml" => "Npgsql reader + XmlWriter", _ => "Npgsql reader + Utf8JsonWriter" };
         report.Add(new ResultRow($"1 catalogue export, PostgreSQL to {format}", Format.Count(rows), engine.Time, name, baseline.Time, Format.Ratio(ratio),
-            $"<= {Format.Ratio(ExportTarget)}", ratio <= ExportTarget, engine.Peak, check, ok));
+            $"<= {Format.Ratio(ExportTarget)}", ratio <= ExportTarget, engine.Peak, check, ok, $"{engine.CpuTime} / {baseline.CpuTime}"));
         File.Delete(baselineFile);
         return engine;
     }
@@ -118,7 +118,7 @@ internal sealed class Scenarios(E2eOptions options, BenchDatabase database, stri
         var check = ok ? $"{Format.Count(lines)} rows, the same as COPY's" : $"engine: {outcome.Text.Trim()}; table {loaded[..Math.Min(40, loaded.Length)]}, COPY {expected[..Math.Min(40, expected.Length)]}";
         var ratio = engine.Elapsed / copy.Elapsed;
         report.Add(new ResultRow("3 import order lines, csv to PostgreSQL", Format.Count(lines), engine.Time, "Npgsql binary COPY", copy.Time,
-            Format.Ratio(ratio), $"<= {Format.Ratio(ImportTarget)}", ratio <= ImportTarget, engine.Peak, check, ok));
+            Format.Ratio(ratio), $"<= {Format.Ratio(ImportTarget)}", ratio <= ImportTarget, engine.Peak, check, ok, $"{engine.CpuTime} / {copy.CpuTime}"));
 
         var version = OrderLines.PgloaderVersion();
         if (version is null)
@@ -135,7 +135,7 @@ internal sealed class Scenarios(E2eOptions options, BenchDatabase database, stri
         }
         catch (Exception ex) when (ex is InvalidOperationException or TimeoutException)
         {
-            pgloader = new Measurement(TimeSpan.Zero, 0);
+            pgloader = new Measurement(TimeSpan.Zero, 0, TimeSpan.Zero, null);
             failure = ex.Message;
         }
         var pgloaded = failure is null ? await OrderLines.FingerprintAsync(database, "imp_pgloader") : string.Empty;
@@ -143,7 +143,8 @@ internal sealed class Scenarios(E2eOptions options, BenchDatabase database, stri
         var pgRatio = failure is null ? engine.Elapsed / pgloader.Elapsed : double.NaN;
         report.Add(new ResultRow("3 import order lines, csv to PostgreSQL", Format.Count(lines), engine.Time, version, pgloader.Time,
             Format.Ratio(pgRatio), "< 1.00x", pgRatio < 1, engine.Peak,
-            pgOk ? $"pgloader loaded the same {Format.Count(lines)} rows" : failure ?? "pgloader's table differs from COPY's", pgOk));
+            pgOk ? $"pgloader loaded the same {Format.Count(lines)} rows" : failure ?? "pgloader's table differs from COPY's", pgOk,
+            failure is null ? $"{engine.CpuTime} / {pgloader.CpuTime}" : "-"));
     }
 
     /// <summary>Scenario 5: 10,000 orders from the ShopRenter simulator (3 requests per second) into Sage.</summary>
