@@ -330,6 +330,30 @@ public sealed class FileWriterTests : IAsyncDisposable
         AssertWritten("SR-1001;Müller äöüß\r\n", Encoding.Latin1);
     }
 
+    [Fact]
+    public async Task A_large_batch_keeps_its_order_and_dead_letters_exactly_the_orders_its_encoding_cannot_hold()
+    {
+        // 3,000 orders in one batch: a batch this size is mapped on every core, and the file must not show it.
+        var orders = Enumerable.Range(1, 3000).Select(n => (Orders.Kovacs with { Id = $"{n}", OrderNumber = $"SR-{n:D5}" })
+            .WithName(n % 700 == 0 ? $"Euro € {n}" : $"Müller {n}")).ToArray();
+        _engine.DropOrders(orders);
+        _engine.Connection("erp", "out", new Dictionary<string, string?>
+            {
+                ["Format"] = "csv", ["Encoding"] = "iso-8859-1", ["Header"] = "false", ["Delimiter"] = ";", ["FileName"] = "orders-{Batch}.csv",
+            })
+            .Flow("export", "shop/orders", "erp/orders", _engine.Mapping("export.json", NameMapping), batchSize: 5000);
+
+        var run = await _engine.RunAsync("export");
+
+        int[] refused = [700, 1400, 2100, 2800];
+        Assert.Equal((RunStatus.CompletedWithErrors, 2996L, 4L), (run.Status, run.Written, run.DeadLettered));
+        var letters = await _engine.DeadLettersAsync("export");
+        Assert.Equal(refused.Select(n => $"{n}"), letters.Select(l => l.RecordKey).OrderBy(int.Parse));
+        Assert.All(letters, l => Assert.Equal($"Order {l.RecordKey}: field 'Kunde': 'Euro € {l.RecordKey}' holds '€' (U+20AC), which iso-8859-1 cannot hold; change the value or the stream's Encoding", l.Error));
+        var expected = string.Concat(Enumerable.Range(1, 3000).Where(n => !refused.Contains(n)).Select(n => $"SR-{n:D5};Müller {n}\r\n"));
+        AssertWritten(expected, Encoding.GetEncoding("iso-8859-1"));
+    }
+
     [Theory]
     [InlineData(true)]
     [InlineData(false)]

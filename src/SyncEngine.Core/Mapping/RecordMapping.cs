@@ -127,6 +127,9 @@ public sealed class RecordMapping
         return ToRow(scope, Fields, Children);
     }
 
+    /// <summary>Whether <see cref="ToRowAsync"/> looks up id links; without, <see cref="ToRow(Entity)"/> maps, on any thread.</summary>
+    public bool LooksUpLinks => _lookups.Length > 0;
+
     /// <summary>Maps a canonical record that needs no id lookups; faster on the hot path of large exports.</summary>
     public MappedRow ToRow(Entity record)
     {
