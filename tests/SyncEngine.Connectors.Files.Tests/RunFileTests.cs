@@ -101,6 +101,29 @@ public sealed class RunFileTests : IAsyncDisposable
         Assert.Equal(File.ReadAllBytes(_engine[$"out/one/orders-1.{extension}"]), File.ReadAllBytes(_engine[$"out/run/orders.{extension}"]));
     }
 
+    [Theory]
+    [MemberData(nameof(Formats))]
+    public async Task A_large_batch_staged_in_slices_is_byte_for_byte_the_file_one_batch_writes(string extension, string? mapping, string settings)
+    {
+        // 2,500 orders in one batch: its lines are written in slices on every core, then joined.
+        var orders = Enumerable.Range(0, 500).SelectMany(n => Five.Select(o => o with { Id = $"{n}-{o.Id}", OrderNumber = $"{n}/{o.OrderNumber![3..]}" })).ToArray();
+        var stream = settings.Split(';').Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => (string?)p[1]);
+        if (mapping is not null) stream["Mapping"] = _engine.Mapping("export.json", mapping);
+        _engine.DropOrders(orders);
+        _engine.Set("SyncEngine:Connections:shop:Streams:orders:AfterRead", "Keep")
+            .Connection("one", "out/one", new Dictionary<string, string?>(stream) { ["FileName"] = $"orders-{{Batch}}.{extension}" })
+            .Connection("run", "out/run", new Dictionary<string, string?>(stream) { ["FileName"] = $"orders.{extension}" })
+            .Flow("whole", "shop/orders", "one/orders", batchSize: 5000)
+            .Flow("parts", "shop/orders", "run/orders", batchSize: 5000);
+
+        var whole = await _engine.RunAsync("whole");
+        var run = await _engine.RunAsync("parts");
+
+        Assert.Equal((RunStatus.Succeeded, 2500L), (whole.Status, whole.Written));
+        Assert.Equal((RunStatus.Succeeded, 2500L), (run.Status, run.Written));
+        Assert.Equal(File.ReadAllBytes(_engine[$"out/one/orders-1.{extension}"]), File.ReadAllBytes(_engine[$"out/run/orders.{extension}"]));
+    }
+
     [Fact]
     public async Task A_run_killed_after_two_committed_batches_is_published_whole_with_the_next_run_and_every_row_once()
     {
