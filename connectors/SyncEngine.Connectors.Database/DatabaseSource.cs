@@ -42,10 +42,18 @@ internal sealed class DatabaseSource(DatabaseConnector connector, DatabaseMappin
             var cursorColumn = _settings.Cursor is null ? -1 : row.Ordinal(_settings.Cursor);
             var idColumn = mapping.Mapping.Fields.FirstOrDefault(f => string.Equals(f.Name, "Id", StringComparison.OrdinalIgnoreCase))?.SourcePaths.FirstOrDefault() is { } id ? row.Ordinal(id) : -1;
             var number = 0L;
+            object? lastCursor = null;
+            string? position = null;
             while (await reader.ReadAsync(cancellationToken))
             {
                 number++;
-                var position = cursorColumn < 0 ? null : CursorValue.Format(reader.GetValue(cursorColumn));
+                if (cursorColumn >= 0)
+                {
+                    // Rows come in cursor order and share cursor values in runs: the text of the row before is reused.
+                    var value = row.ValueAt(cursorColumn);
+                    if (!Equals(value, lastCursor)) position = CursorValue.Format(value);
+                    lastCursor = value;
+                }
                 SourceRecord record;
                 try
                 {
