@@ -85,18 +85,9 @@ public sealed class RunFileTests : IAsyncDisposable
     [MemberData(nameof(Formats))]
     public async Task A_file_gathered_over_three_batches_is_byte_for_byte_the_file_one_batch_writes(string extension, string? mapping, string settings)
     {
-        var stream = settings.Split(';').Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => (string?)p[1]);
-        if (mapping is not null) stream["Mapping"] = _engine.Mapping("export.json", mapping);
-        _engine.DropOrders(Five);
-        _engine.Set("SyncEngine:Connections:shop:Streams:orders:AfterRead", "Keep")
-            .Connection("one", "out/one", new Dictionary<string, string?>(stream) { ["FileName"] = $"orders-{{Batch}}.{extension}" })
-            .Connection("run", "out/run", new Dictionary<string, string?>(stream) { ["FileName"] = $"orders.{extension}" })
-            .Flow("whole", "shop/orders", "one/orders", batchSize: 100)
-            .Flow("parts", "shop/orders", "run/orders", batchSize: 2);
+        var (whole, run) = await OneFileAndRunFileAsync(extension, mapping, settings, Five, wholeBatch: 100, runBatch: 2);
 
-        Assert.Equal(RunStatus.Succeeded, (await _engine.RunAsync("whole")).Status);
-        var run = await _engine.RunAsync("parts");
-
+        Assert.Equal(RunStatus.Succeeded, whole.Status);
         Assert.Equal((RunStatus.Succeeded, 5L), (run.Status, run.Written));
         Assert.Equal(File.ReadAllBytes(_engine[$"out/one/orders-1.{extension}"]), File.ReadAllBytes(_engine[$"out/run/orders.{extension}"]));
     }
@@ -107,21 +98,27 @@ public sealed class RunFileTests : IAsyncDisposable
     {
         // 2,500 orders in one batch: its lines are written in slices on every core, then joined.
         var orders = Enumerable.Range(0, 500).SelectMany(n => Five.Select(o => o with { Id = $"{n}-{o.Id}", OrderNumber = $"{n}/{o.OrderNumber![3..]}" })).ToArray();
+
+        var (whole, run) = await OneFileAndRunFileAsync(extension, mapping, settings, orders, wholeBatch: 5000, runBatch: 5000);
+
+        Assert.Equal((RunStatus.Succeeded, 2500L), (whole.Status, whole.Written));
+        Assert.Equal((RunStatus.Succeeded, 2500L), (run.Status, run.Written));
+        Assert.Equal(File.ReadAllBytes(_engine[$"out/one/orders-1.{extension}"]), File.ReadAllBytes(_engine[$"out/run/orders.{extension}"]));
+    }
+
+    /// <summary>The orders exported twice with the same stream settings: as a file per batch ("whole"), then as a file per run ("parts").</summary>
+    private async Task<(RunRecord Whole, RunRecord Parts)> OneFileAndRunFileAsync(string extension, string? mapping, string settings, Order[] orders,
+        int wholeBatch, int runBatch)
+    {
         var stream = settings.Split(';').Select(s => s.Split('=', 2)).ToDictionary(p => p[0], p => (string?)p[1]);
         if (mapping is not null) stream["Mapping"] = _engine.Mapping("export.json", mapping);
         _engine.DropOrders(orders);
         _engine.Set("SyncEngine:Connections:shop:Streams:orders:AfterRead", "Keep")
             .Connection("one", "out/one", new Dictionary<string, string?>(stream) { ["FileName"] = $"orders-{{Batch}}.{extension}" })
             .Connection("run", "out/run", new Dictionary<string, string?>(stream) { ["FileName"] = $"orders.{extension}" })
-            .Flow("whole", "shop/orders", "one/orders", batchSize: 5000)
-            .Flow("parts", "shop/orders", "run/orders", batchSize: 5000);
-
-        var whole = await _engine.RunAsync("whole");
-        var run = await _engine.RunAsync("parts");
-
-        Assert.Equal((RunStatus.Succeeded, 2500L), (whole.Status, whole.Written));
-        Assert.Equal((RunStatus.Succeeded, 2500L), (run.Status, run.Written));
-        Assert.Equal(File.ReadAllBytes(_engine[$"out/one/orders-1.{extension}"]), File.ReadAllBytes(_engine[$"out/run/orders.{extension}"]));
+            .Flow("whole", "shop/orders", "one/orders", batchSize: wholeBatch)
+            .Flow("parts", "shop/orders", "run/orders", batchSize: runBatch);
+        return (await _engine.RunAsync("whole"), await _engine.RunAsync("parts"));
     }
 
     [Fact]
