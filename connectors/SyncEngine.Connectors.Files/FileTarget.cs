@@ -105,10 +105,9 @@ internal sealed class FileTarget : IRecordTarget, ICommitAwareTarget, ICompletab
         var mapping = _layout.Mapping!;
         var rows = new MappedRow?[batch.Count];
         var failures = new RecordException?[batch.Count];
-        var slices = System.Collections.Concurrent.Partitioner.Create(0, batch.Count, batch.Count / (4 * Environment.ProcessorCount) + 1);
-        Parallel.ForEach(slices, new ParallelOptions { CancellationToken = cancellationToken }, slice =>
+        OnEveryCore.ForSlices(batch.Count, 4 * Environment.ProcessorCount, (_, from, to) =>
         {
-            for (var i = slice.Item1; i < slice.Item2; i++)
+            for (var i = from; i < to; i++)
             {
                 try
                 {
@@ -119,7 +118,7 @@ internal sealed class FileTarget : IRecordTarget, ICommitAwareTarget, ICompletab
                     failures[i] = ex;
                 }
             }
-        });
+        }, cancellationToken);
         for (var i = 0; i < batch.Count; i++)
         {
             if (failures[i] is { } failure) outcomes.Add(Failed(batch[i], failure));

@@ -87,10 +87,9 @@ internal sealed class RunFile(IFileStore store, string folder, StreamContext con
             return;
         }
         var slices = _slices ??= Enumerable.Range(0, count).Select(_ => new ArrayBufferWriter<byte>(64 * 1024)).ToArray();
-        Parallel.For(0, count, s =>
+        OnEveryCore.ForSlices(rows.Count, count, (s, from, to) =>
         {
-            var from = rows.Count * s / count;
-            var slice = new MappedRow[rows.Count * (s + 1) / count - from];
+            var slice = new MappedRow[to - from];
             for (var i = 0; i < slice.Length; i++) slice[i] = rows[from + i];
             slices[s].ResetWrittenCount();
             format.WriteLines(slices[s], slice);
