@@ -355,6 +355,31 @@ public sealed class FileWriterTests : IAsyncDisposable
     }
 
     [Theory]
+    [InlineData(3)]
+    [InlineData(1500)]
+    public async Task A_weight_that_is_no_number_to_round_dead_letters_its_order_naming_field_and_value_in_a_small_and_a_large_batch(int count)
+    {
+        // The shop keeps the weight as an attribute, as text; one order's says "n/a".
+        var orders = Enumerable.Range(1, count).Select(n => Orders.Kovacs with
+        {
+            Id = $"{n}", OrderNumber = $"SR-{n}", Attributes = new Dictionary<string, string?> { ["weight"] = n == 2 ? "n/a" : "1.235" },
+        }).ToArray();
+        _engine.DropOrders(orders);
+        _engine.Connection("erp", "out", new Dictionary<string, string?> { ["Format"] = "csv", ["Header"] = "false", ["FileName"] = "orders-{Batch}.csv" })
+            .Flow("export", "shop/orders", "erp/orders",
+                _engine.Mapping("export.json", Simple("""
+                    "Nummer": "OrderNumber", "Gewicht": { "path": "Attributes.weight", "round": 2 }
+                    """)), batchSize: 5000);
+
+        var run = await _engine.RunAsync("export");
+
+        Assert.Equal((RunStatus.CompletedWithErrors, count - 1L, 1L), (run.Status, run.Written, run.DeadLettered));
+        var letter = Assert.Single(await _engine.DeadLettersAsync("export"));
+        Assert.Equal(("2", "Order 2: field 'fields.Gewicht': 'n/a' is not a number to round to 2 decimals"), (letter.RecordKey, letter.Error));
+        AssertWritten(string.Concat(Enumerable.Range(1, count).Where(n => n != 2).Select(n => $"SR-{n},1.24\r\n")), Utf8);
+    }
+
+    [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task Utf8_is_written_with_or_without_a_byte_order_mark(bool bom)

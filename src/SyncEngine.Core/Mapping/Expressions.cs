@@ -70,8 +70,7 @@ internal sealed class ValueExpression
         var value = Source.Evaluate(scope, this);
         if (Default is not null && IsEmpty(value)) value = Default;
         if (Map is not null && !IsEmpty(value)) value = Map.Apply(value!, OnUnmapped, Field, scope.Run.Culture);
-        if (Round is { } digits && value is not null)
-            value = Math.Round(System.Convert.ToDecimal(value, CultureInfo.InvariantCulture), digits, MidpointRounding.AwayFromZero);
+        if (Round is { } digits && value is not null) value = Rounded(value, digits);
         var culture = Culture ?? scope.Run.Culture;
         if (Format is not null && scope.Run.Direction == MappingDirection.Write && value is IFormattable formattable)
             value = InZone(formattable, scope.Run.FormatZone).ToString(Format, culture);
@@ -84,6 +83,20 @@ internal sealed class ValueExpression
         if (Required && IsEmpty(value))
             throw new RecordException($"field '{Field}': a value is required but {Source.Describe()} is empty", Field, null);
         return value;
+    }
+
+    /// <summary>The value rounded half away from zero; a value that is no number (an attribute's text) is the record's fault.</summary>
+    private decimal Rounded(object value, int digits)
+    {
+        try
+        {
+            return Math.Round(System.Convert.ToDecimal(value, CultureInfo.InvariantCulture), digits, MidpointRounding.AwayFromZero);
+        }
+        catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
+        {
+            var text = ValueConverter.ToText(value, CultureInfo.InvariantCulture);
+            throw new RecordException($"field '{Field}': '{text}' is not a number to round to {digits} decimals", Field, text);
+        }
     }
 
     /// <summary>
