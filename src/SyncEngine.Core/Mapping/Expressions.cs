@@ -85,12 +85,17 @@ internal sealed class ValueExpression
         return value;
     }
 
-    /// <summary>The value rounded half away from zero; a value that is no number (an attribute's text) is the record's fault.</summary>
-    private decimal Rounded(object value, int digits)
+    /// <summary>
+    /// The value rounded half away from zero. Text (an attribute's) is read as the canonical model writes numbers, so "1,5"
+    /// is no number rather than fifteen; text that is no number is the record's fault.
+    /// </summary>
+    private decimal? Rounded(object value, int digits)
     {
         try
         {
-            return Math.Round(System.Convert.ToDecimal(value, CultureInfo.InvariantCulture), digits, MidpointRounding.AwayFromZero);
+            return ValueConverter.Convert(value, typeof(decimal), CultureInfo.InvariantCulture, null, TimeZoneInfo.Utc) is decimal number
+                ? Math.Round(number, digits, MidpointRounding.AwayFromZero)
+                : null;
         }
         catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
         {
