@@ -250,21 +250,50 @@ internal sealed class LineValues(LineColumns columns, string[] values) : IReadOn
 internal sealed class EncodingWriter(System.Buffers.IBufferWriter<byte> output, System.Text.Encoding encoding) : TextWriter(System.Globalization.CultureInfo.InvariantCulture)
 {
     private readonly System.Text.Encoder _encoder = encoding.GetEncoder();
+    // Writers write a token at a time (a quote, a name, a colon): encoding each one alone cost more than the writing.
+    private readonly char[] _pending = new char[4096];
+    private int _count;
 
     public override System.Text.Encoding Encoding => encoding;
 
-    public override void Write(char value) => Write(new ReadOnlySpan<char>(in value));
+    public override void Write(char value)
+    {
+        if (_count == _pending.Length) Encode(flush: false);
+        _pending[_count++] = value;
+    }
 
     public override void Write(char[] buffer, int index, int count) => Write(buffer.AsSpan(index, count));
 
     public override void Write(string? value) => Write(value.AsSpan());
 
-    public override void Write(ReadOnlySpan<char> buffer) => Encode(buffer, flush: false);
+    public override void Write(ReadOnlySpan<char> buffer)
+    {
+        if (buffer.Length > _pending.Length - _count)
+        {
+            Encode(flush: false);
+            if (buffer.Length > _pending.Length)
+            {
+                Encode(buffer, flush: false);
+                return;
+            }
+        }
+        buffer.CopyTo(_pending.AsSpan(_count));
+        _count += buffer.Length;
+    }
+
+    /// <summary>Everything written so far reaches the output, but half of a surrogate pair, which waits for its other half.</summary>
+    public override void Flush() => Encode(flush: false);
 
     protected override void Dispose(bool disposing)
     {
-        if (disposing) Encode([], flush: true);
+        if (disposing) Encode(flush: true);
         base.Dispose(disposing);
+    }
+
+    private void Encode(bool flush)
+    {
+        Encode(_pending.AsSpan(0, _count), flush);
+        _count = 0;
     }
 
     private void Encode(ReadOnlySpan<char> chars, bool flush)

@@ -383,6 +383,30 @@ public sealed class FileWriterTests : IAsyncDisposable
     }
 
     [Theory]
+    [InlineData(1)]
+    [InlineData(2)]
+    [InlineData(7)]
+    [InlineData(5000)]
+    public void Text_written_in_pieces_is_encoded_whole_with_an_emoji_across_the_writers_buffer(int piece)
+    {
+        // The writer gathers 4096 characters before it encodes: the first emoji's two halves fall on both sides of that.
+        var text = new string('a', 4095) + "😀" + new string('ő', 3000) + "😀😀 vége";
+        var bytes = new System.Buffers.ArrayBufferWriter<byte>();
+
+        using (var writer = new EncodingWriter(bytes, Utf8))
+        {
+            for (var at = 0; at < text.Length; at += piece)
+            {
+                var length = Math.Min(piece, text.Length - at);
+                if (length == 1) writer.Write(text[at]);
+                else writer.Write(text.AsSpan(at, length));
+            }
+        }
+
+        Assert.Equal(Utf8.GetBytes(text), bytes.WrittenSpan.ToArray());
+    }
+
+    [Theory]
     [InlineData(true)]
     [InlineData(false)]
     public async Task Utf8_is_written_with_or_without_a_byte_order_mark(bool bom)
