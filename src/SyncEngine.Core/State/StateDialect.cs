@@ -95,8 +95,9 @@ public abstract class StateDialect
         {
             if (rows.Count == 0) return;
             // One statement for the whole batch: the rows travel as one JSON array of arrays (UTF-8 bytes, read as text) and
-            // json_each turns them back into rows inside SQLite, so nothing is bound or stepped per row. (WHERE true: SQLite's
-            // grammar needs it between a SELECT and ON CONFLICT.)
+            // jsonb_each turns them back into rows inside SQLite, so nothing is bound or stepped per row. Parsed once into
+            // SQLite's binary JSON, each row's values are read from it without printing and parsing the row again as text
+            // (json_each's would be). (WHERE true: SQLite's grammar needs it between a SELECT and ON CONFLICT.)
             var buffer = new System.Buffers.ArrayBufferWriter<byte>(rows.Count * 16 * columns.Count + 16);
             using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
             {
@@ -127,7 +128,7 @@ public abstract class StateDialect
             command.Transaction = transaction;
             command.CommandText = $"INSERT INTO {table} ({string.Join(", ", columns.Select(c => c.Name).Concat(shared.Select(c => c.Name)))}) " +
                 $"SELECT {string.Join(", ", columns.Select((_, i) => $"value ->> {i}").Concat(shared.Select((_, i) => $"@s{i}")))} " +
-                $"FROM json_each(CAST(@rows AS TEXT)) WHERE true {onConflict}";
+                $"FROM jsonb_each(jsonb(CAST(@rows AS TEXT))) WHERE true {onConflict}";
             var parameter = command.CreateParameter();
             parameter.ParameterName = "@rows";
             parameter.Value = buffer.WrittenSpan.ToArray();
