@@ -129,6 +129,52 @@ public sealed class MappingTests : IDisposable
     }
 
     [Fact]
+    public void Plain_paths_read_in_one_compiled_step_give_exactly_what_the_evaluated_mapping_gives()
+    {
+        var mapping = Write("""
+            "Zeit": { "path": "OrderedAt", "format": "yyyy-MM-dd HH:mm" },
+            "Instant": "OrderedAt",
+            "Geaendert": { "path": "UpdatedAt", "format": "O" },
+            "Brutto": { "path": "Totals.Gross", "format": "0.00", "culture": "de-DE" },
+            "BruttoHU": { "path": "Totals.Gross", "format": "N2" },
+            "Name": { "path": "Customer.LastName", "format": "X" },
+            "Geschenk": { "path": "Attributes.gift_wrap", "format": "0" },
+            "Gebuehr": { "path": "Payment.FeeGross", "format": "N1" },
+            "Kunde seit": { "path": "Customer.CreatedAt", "format": "yyyy" },
+            "Firma": "Customer.Company",
+            "Zeilen": "Lines",
+            "Nummer": { "path": "OrderNumber", "upper": true },
+            "Position": { "path": "$index" }
+            """, """ "culture": "hu-HU", "timeZone": "America/New_York", """);
+        var sparse = Order with { Id = "1002", UpdatedAt = null, Customer = null, Payment = null, Attributes = Attributes.Empty };
+        var updated = Order with { Id = "1003", UpdatedAt = new DateTimeOffset(2026, 11, 21, 23, 30, 0, TimeSpan.Zero), Customer = Order.Customer! with { CreatedAt = new DateTimeOffset(2019, 3, 1, 0, 0, 0, TimeSpan.Zero) } };
+
+        // Text changes and $index are evaluated as before; the rest is compiled.
+        var zone = mapping.TimeZoneGiven ? mapping.TimeZone : null;
+        Assert.Equal(["Zeit", "Instant", "Geaendert", "Brutto", "BruttoHU", "Name", "Geschenk", "Gebuehr", "Kunde seit", "Firma", "Zeilen"],
+            mapping.Fields.Where(f => f.Expression.Compile(typeof(Order), mapping.Culture, zone) is not null).Select(f => f.Name));
+        foreach (var order in new[] { Order, sparse, updated })
+        {
+            var row = mapping.ToRow(order);
+            var run = new MappingRun { Culture = mapping.Culture, TimeZone = mapping.TimeZone, FormatZone = zone, Direction = MappingDirection.Write };
+            foreach (var field in mapping.Fields)
+                Assert.Equal(field.Expression.Evaluate(new Scope { Current = order, Run = run }), row[field.Name]);
+        }
+
+        var first = mapping.ToRow(Order);
+        Assert.Equal("2026-11-20 03:15", first["Zeit"]);
+        Assert.Equal("25500,00", first["Brutto"]);
+        Assert.Equal(25500m.ToString("N2", CultureInfo.GetCultureInfo("hu-HU")), first["BruttoHU"]);
+        Assert.Equal("Kovács", first["Name"]);
+        Assert.Equal("yes", first["Geschenk"]);
+        Assert.Equal("2026-11-21T18:30:00.0000000-05:00", mapping.ToRow(updated)["Geaendert"]);
+        Assert.Equal("2019", mapping.ToRow(updated)["Kunde seit"]);
+        Assert.Null(mapping.ToRow(sparse)["Geaendert"]);
+        Assert.Null(mapping.ToRow(sparse)["Gebuehr"]);
+        Assert.Null(mapping.ToRow(sparse)["Kunde seit"]);
+    }
+
+    [Fact]
     public void Coalesce_default_and_conditions_choose_a_value()
     {
         var guest = Order with { Customer = Order.Customer! with { IsGuest = true, Company = null } };

@@ -115,6 +115,20 @@ internal sealed class ValueExpression
     public static bool IsEmpty(object? value) => value is null || value is DBNull || (value is string s && s.Length == 0);
 
     public IEnumerable<LookupSource> Lookups() => Source.Lookups();
+
+    /// <summary>
+    /// A write mapping's plain path, with at most a format: read (and formatted) from a record of <paramref name="recordType"/>
+    /// in one compiled step, giving what <see cref="Evaluate"/> gives. Null for anything else, which is evaluated.
+    /// </summary>
+    public Func<object, object?>? Compile(Type recordType, CultureInfo culture, TimeZoneInfo? formatZone)
+    {
+        if (Source is not PathSource { IsPlain: true } path || Default is not null || Map is not null || Round is not null || Text.Count > 0 || Required)
+            return null;
+        if (ModelPath.Find(recordType, path.Path) is not { } model) return null;
+        if (Format is null) return model.Get;
+        // Text (a name, an attribute) is no IFormattable: a format leaves it as it is.
+        return ModelPath.CompileFormatted(recordType, path.Path, Format, Culture ?? culture, formatZone) ?? (model.ValueType == typeof(string) ? model.Get : null);
+    }
 }
 
 internal enum UnmappedPolicy
@@ -174,6 +188,9 @@ internal sealed class PathSource : Source
     }
 
     public string Path { get; }
+
+    /// <summary>A path into the current record or row, not <c>$index</c>, <c>$parent.</c> or <c>$root.</c>.</summary>
+    public bool IsPlain => !_index && _rest is null;
 
     public override object? Evaluate(Scope scope, ValueExpression owner) => Get(scope);
 

@@ -1,4 +1,5 @@
 using System.Collections.Concurrent;
+using System.Globalization;
 using System.Linq.Expressions;
 using System.Reflection;
 using SyncEngine.Core.Model;
@@ -45,6 +46,44 @@ public sealed class ModelPath
     private static ModelPath? Compile(Type type, string path)
     {
         var parameter = Expression.Parameter(typeof(object), "record");
+        if (Access(type, path, parameter) is not var (value, currentType, nullChecks)) return null;
+        var get = Expression.Lambda<Func<object, object?>>(OrNull(Expression.Convert(value, typeof(object)), nullChecks), parameter).Compile();
+        var valueType = Nullable.GetUnderlyingType(currentType) ?? currentType;
+        var element = ElementOf(valueType);
+        return new ModelPath(path, valueType, get, element is not null, element);
+    }
+
+    /// <summary>
+    /// The value at the path formatted as text in one compiled step, without boxing it on the way: what a write mapping's
+    /// <c>format</c> makes of it (an instant first in <paramref name="zone"/>). Null when the path is not on the type or its
+    /// value is not formattable.
+    /// </summary>
+    internal static Func<object, object?>? CompileFormatted(Type type, string path, string format, CultureInfo culture, TimeZoneInfo? zone)
+    {
+        var parameter = Expression.Parameter(typeof(object), "record");
+        if (Access(type, path, parameter) is not var (value, valueType, nullChecks)) return null;
+        var plain = Nullable.GetUnderlyingType(valueType);
+        if (plain is not null)
+        {
+            nullChecks.Add(Expression.Not(Expression.Property(value, "HasValue")));
+            value = Expression.Property(value, "Value");
+        }
+        plain ??= valueType;
+        // Numbers and instants; anything else (an enum's formatting is Enum's own) is evaluated as before.
+        var toString = plain.IsValueType ? plain.GetMethod(nameof(IFormattable.ToString), [typeof(string), typeof(IFormatProvider)]) : null;
+        if (toString is null || toString.DeclaringType != plain) return null;
+        if (plain == typeof(DateTimeOffset) && zone is not null)
+        {
+            var convert = typeof(TimeZoneInfo).GetMethod(nameof(TimeZoneInfo.ConvertTime), [typeof(DateTimeOffset), typeof(TimeZoneInfo)])!;
+            value = Expression.Call(convert, value, Expression.Constant(zone));
+        }
+        var text = Expression.Call(value, toString, Expression.Constant(format), Expression.Constant(culture, typeof(IFormatProvider)));
+        return Expression.Lambda<Func<object, object?>>(OrNull(Expression.Convert(text, typeof(object)), nullChecks), parameter).Compile();
+    }
+
+    /// <summary>The expression reading the path from the record (typed), and the checks under which a step on the way is null.</summary>
+    private static (Expression Value, Type Type, List<Expression> NullChecks)? Access(Type type, string path, ParameterExpression parameter)
+    {
         Expression current = Expression.Convert(parameter, type);
         var currentType = type;
         var nullChecks = new List<Expression>();
@@ -68,14 +107,15 @@ public sealed class ModelPath
             current = Expression.Property(current, property);
             currentType = property.PropertyType;
         }
+        return (current, currentType, nullChecks);
+    }
 
-        Expression body = Expression.Convert(current, typeof(object));
+    /// <summary>The body, or null as soon as one of the checks holds (tested in path order).</summary>
+    private static Expression OrNull(Expression body, List<Expression> nullChecks)
+    {
         foreach (var check in Enumerable.Reverse(nullChecks))
             body = Expression.Condition(check, Expression.Constant(null, typeof(object)), body);
-        var get = Expression.Lambda<Func<object, object?>>(body, parameter).Compile();
-        var valueType = Nullable.GetUnderlyingType(currentType) ?? currentType;
-        var element = ElementOf(valueType);
-        return new ModelPath(path, valueType, get, element is not null, element);
+        return body;
     }
 
     internal static Type? ElementOf(Type type)

@@ -83,6 +83,9 @@ public sealed class RecordMapping
     /// <summary>A run keeps nothing per record unless the mapping looks links up: without lookups one serves every record.</summary>
     private MappingRun? _writeRun;
 
+    /// <summary>Write: per field, its value read from a record in one compiled step, where it is a plain path (else null).</summary>
+    private Func<object, object?>?[]? _compiled;
+
     internal RecordMapping(string file, JObject root, MappingDirection direction, Type recordType, CultureInfo culture, TimeZoneInfo timeZone,
         IReadOnlyList<FieldMapping> fields, IReadOnlyList<ChildMapping> children)
     {
@@ -124,7 +127,7 @@ public sealed class RecordMapping
         var run = new MappingRun { Culture = Culture, TimeZone = TimeZone, FormatZone = FormatZone, Direction = MappingDirection.Write, Context = context };
         var scope = new Scope { Current = record, Run = run };
         await ResolveLinksAsync(scope, context, cancellationToken);
-        return ToRow(scope, Fields, Children);
+        return ToRow(scope, Fields, Children, Compiled(record));
     }
 
     /// <summary>Whether <see cref="ToRowAsync"/> looks up id links; without, <see cref="ToRow(Entity)"/> maps, on any thread.</summary>
@@ -135,8 +138,12 @@ public sealed class RecordMapping
     {
         if (_lookups.Length > 0) throw new InvalidOperationException($"{File} looks up id links; use ToRowAsync.");
         var run = _writeRun ??= new MappingRun { Culture = Culture, TimeZone = TimeZone, FormatZone = FormatZone, Direction = MappingDirection.Write };
-        return ToRow(new Scope { Current = record, Run = run }, Fields, Children);
+        return ToRow(new Scope { Current = record, Run = run }, Fields, Children, Compiled(record));
     }
+
+    /// <summary>The compiled fields, for a record of the mapping's own type (built once; on several threads at once, alike).</summary>
+    private Func<object, object?>?[]? Compiled(Entity record) =>
+        record.GetType() != RecordType ? null : _compiled ??= Fields.Select(f => f.Expression.Compile(RecordType, Culture, FormatZone)).ToArray();
 
     /// <summary>Builds a canonical record from a row. Throws <see cref="RecordException"/> naming field and value.</summary>
     public Entity FromRow(ISourceRow row)
@@ -182,10 +189,11 @@ public sealed class RecordMapping
         }
     }
 
-    private static MappedRow ToRow(Scope scope, IReadOnlyList<FieldMapping> fields, IReadOnlyList<ChildMapping> children)
+    private static MappedRow ToRow(Scope scope, IReadOnlyList<FieldMapping> fields, IReadOnlyList<ChildMapping> children, Func<object, object?>?[]? compiled = null)
     {
         var values = new KeyValuePair<string, object?>[fields.Count];
-        for (var i = 0; i < fields.Count; i++) values[i] = new(fields[i].Name, fields[i].Expression.Evaluate(scope));
+        for (var i = 0; i < fields.Count; i++)
+            values[i] = new(fields[i].Name, compiled?[i] is { } get ? get(scope.Current) : fields[i].Expression.Evaluate(scope));
         if (children.Count == 0) return new MappedRow(values, MappedRow.NoChildren);
 
         var rows = new Dictionary<string, IReadOnlyList<MappedRow>>(children.Count, StringComparer.OrdinalIgnoreCase);
