@@ -48,12 +48,18 @@ public static class CanonicalJson
         JsonSerializer.Serialize(writer, record, record.GetType(), Options);
         writer.Flush();
         Span<byte> hash = stackalloc byte[32];
-        SHA256.HashData(buffer.WrittenSpan, hash);
+        // One hash object per thread too: the one-shot call sets up and frees the native digest for every record.
+        var sha = _sha ??= IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
+        sha.AppendData(buffer.WrittenSpan);
+        sha.GetHashAndReset(hash);
         return Convert.ToHexStringLower(hash[..16]);
     }
 
     [ThreadStatic]
     private static ArrayBufferWriter<byte>? _buffer;
+
+    [ThreadStatic]
+    private static IncrementalHash? _sha;
 
     [ThreadStatic]
     private static Utf8JsonWriter? _writer;
