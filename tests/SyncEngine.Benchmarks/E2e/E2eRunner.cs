@@ -22,6 +22,14 @@ public sealed record E2eOptions
     public string LatencySchedule => Quick ? "0/5 * * * * ?" : "0 * * * * ?";
     public int BatchSize => 5_000;
 
+    /// <summary>
+    /// How often each measured comparison (exports, import vs COPY) is run, engine and baseline alternately; the ratio
+    /// reported is the median pair's. One pair is at the mercy of the machine's drift (a third between runs here).
+    /// </summary>
+    public int Pairs { get; init; }
+
+    public int PairCount => Pairs > 0 ? Pairs : Quick ? 2 : 3;
+
     public bool Runs(int scenario) => Only.Count == 0 || Only.Contains(scenario);
 
     public static E2eOptions Parse(IReadOnlyList<string> args)
@@ -35,12 +43,13 @@ public sealed record E2eOptions
                 "--keep" => options with { Keep = true },
                 "--postgres" when i + 1 < args.Count => options with { Postgres = args[++i] },
                 "--work" when i + 1 < args.Count => options with { WorkDirectory = args[++i] },
+                "--pairs" when i + 1 < args.Count => options with { Pairs = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture)) },
                 "--only" when i + 1 < args.Count => options with
                 {
                     Only = args[++i].Split(',').Select(s => int.Parse(s, CultureInfo.InvariantCulture)).ToHashSet(),
                 },
                 _ => throw new ArgumentException(
-                    $"unknown argument '{args[i]}'; usage: e2e [--quick] [--postgres CONNECTION] [--work DIR] [--keep] [--only 1,2,...]"),
+                    $"unknown argument '{args[i]}'; usage: e2e [--quick] [--postgres CONNECTION] [--work DIR] [--keep] [--only 1,2,...] [--pairs N]"),
             };
         }
         return options;
@@ -123,6 +132,7 @@ public static class E2eRunner
             $"{RuntimeInformation.OSDescription}, {RuntimeInformation.FrameworkDescription}, PostgreSQL {await database.ServerVersionAsync()} on the same machine" +
             $"{(Measure.DatabaseServer is null ? " (its CPU time not readable)" : string.Empty)}, " +
             $"{OrderLines.PgloaderVersion() ?? "pgloader not installed"}; {(options.Quick ? "quick (smoke) sizes" : "full sizes")}, " +
-            $"engine batch size {options.BatchSize}, state store SQLite (the default)";
+            $"engine batch size {options.BatchSize}, state store SQLite (the default); exports and import vs COPY: the median of " +
+            $"{options.PairCount} alternated engine/baseline pairs";
     }
 }
