@@ -20,15 +20,24 @@ public sealed class ModelWriter
         _steps = steps;
         _attributeKey = attributeKey;
         ValueType = valueType;
+        PlainType = Nullable.GetUnderlyingType(valueType) ?? valueType;
     }
 
     /// <summary>Type the value must have (collections: the list type).</summary>
     public Type ValueType { get; }
 
+    /// <summary><see cref="ValueType"/> without Nullable.</summary>
+    internal Type PlainType { get; }
+
+    /// <summary>A value type that cannot be null: an empty value leaves the model's default.</summary>
+    internal bool NeedsValue => ValueType.IsValueType && PlainType == ValueType;
+
     public static ModelWriter? Find(Type type, string path) => Cache.GetOrAdd((type, path), key => Build(key.Item1, key.Item2));
 
     /// <summary>Creates an empty record or child object of <paramref name="type"/>; required members are set by the mapping.</summary>
-    public static object Create(Type type) => Factories.GetOrAdd(type, t => Expression.Lambda<Func<object>>(Expression.Convert(Expression.New(t), typeof(object))).Compile())();
+    public static object Create(Type type) => Factories.GetOrAdd(type, Factory)();
+
+    private static Func<object> Factory(Type type) => Expression.Lambda<Func<object>>(Expression.Convert(Expression.New(type), typeof(object))).Compile();
 
     public void Set(object target, object? value)
     {
@@ -39,7 +48,7 @@ public sealed class ModelWriter
             var next = step.Get(current);
             if (next is null)
             {
-                next = Create(step.Type);
+                next = step.Create();
                 step.Set(current, next);
             }
             current = next;
@@ -88,6 +97,11 @@ public sealed class ModelWriter
 
     private sealed record Step(Type Type, Func<object, object?> Get, Action<object, object?> Set)
     {
+        /// <summary>A new object of the step's type, to go on from (the factory found once, not per record).</summary>
+        public object Create() => (_create ??= Factories.GetOrAdd(Type, Factory))();
+
+        private Func<object>? _create;
+
         public static Step For(PropertyInfo property)
         {
             var target = Expression.Parameter(typeof(object), "target");

@@ -177,14 +177,14 @@ public sealed class RecordMapping
             object? value;
             try
             {
-                value = ValueConverter.Convert(raw, writer!.ValueType, field.Expression.Culture ?? Culture, field.Expression.Format, TimeZone);
+                value = ValueConverter.ConvertPlain(raw, writer!.PlainType, field.Expression.Culture ?? Culture, field.Expression.Format, TimeZone);
             }
             catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
             {
                 var text = ValueConverter.ToText(raw, CultureInfo.InvariantCulture);
                 throw new RecordException($"field '{field.Name}': '{Shorten(text)}' {ex.Message}", field.Name, text);
             }
-            if (value is null && writer.ValueType.IsValueType && ReferenceEquals(ValueConverter.Plain(writer.ValueType), writer.ValueType)) continue;
+            if (value is null && writer.NeedsValue) continue;
             writer.Set(target, value);
         }
     }

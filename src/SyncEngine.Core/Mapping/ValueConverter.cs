@@ -10,10 +10,13 @@ public static class ValueConverter
 
     /// <summary>Converts <paramref name="value"/> to <paramref name="target"/>; null for an empty value.</summary>
     /// <exception cref="FormatException">The value does not fit the type; the message says which type and format were expected.</exception>
-    public static object? Convert(object? value, Type target, CultureInfo culture, string? format, TimeZoneInfo timeZone)
+    public static object? Convert(object? value, Type target, CultureInfo culture, string? format, TimeZoneInfo timeZone) =>
+        ConvertPlain(value, Plain(target), culture, format, timeZone);
+
+    /// <summary><see cref="Convert"/> to a type given without Nullable already (a mapping finds it once, not per value).</summary>
+    internal static object? ConvertPlain(object? value, Type type, CultureInfo culture, string? format, TimeZoneInfo timeZone)
     {
         if (value is null || value is DBNull) return null;
-        var type = Plain(target);
         if (type.IsInstanceOfType(value) && value is not string) return Normalize(value, timeZone);
         if (value is string text)
         {
