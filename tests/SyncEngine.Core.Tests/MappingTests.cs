@@ -174,6 +174,33 @@ public sealed class MappingTests : IDisposable
         Assert.Null(mapping.ToRow(sparse)["Kunde seit"]);
     }
 
+    [Theory]
+    [InlineData("")]
+    [InlineData("en-US")]
+    [InlineData("de-DE")]
+    [InlineData("hu-HU")]
+    [InlineData("sv-SE")]
+    [InlineData("fr-FR")]
+    [InlineData("fa-IR")]
+    public void Decimals_are_written_without_trailing_zeros_as_the_culture_writes_numbers(string name)
+    {
+        var culture = CultureInfo.GetCultureInfo(name);
+        var random = new Random(7);
+        var values = new List<decimal>
+        {
+            0m, 1m, -1m, 10m, 100.00m, 374.10m, -0.50m, 0.0000000000000000000000000001m, decimal.MaxValue, decimal.MinValue,
+            new(0, 0, 0, true, 1), new(0, 0, 0, true, 4), new(0, 0, 0, false, 3),
+        };
+        for (var i = 0; i < 20_000; i++)
+        {
+            values.Add(new decimal(random.Next(), random.Next(), random.Next(3) == 0 ? random.Next() : 0, random.Next(2) == 0, (byte)random.Next(29)));
+            values.Add(new decimal(random.Next(100_000), 0, 0, random.Next(2) == 0, (byte)random.Next(6)));
+        }
+
+        foreach (var value in values)
+            Assert.Equal(value.ToString("0.############################", culture), ValueConverter.ToText(value, culture));
+    }
+
     [Fact]
     public void Coalesce_default_and_conditions_choose_a_value()
     {

@@ -104,12 +104,31 @@ public static class ValueConverter
     private static FormatException Bad(string what, CultureInfo culture) =>
         new($"expected {what} ({(culture.Name.Length == 0 ? "invariant" : culture.Name)} format)");
 
+    /// <summary>
+    /// A decimal as the format "0.############################" of the culture writes it (no trailing zeros, no group
+    /// separators, no sign on a zero), without parsing that format again for every value: a json file writes every number so.
+    /// </summary>
+    internal static string Text(decimal value, CultureInfo culture)
+    {
+        Span<char> buffer = stackalloc char[64];
+        if (!value.TryFormat(buffer, out var length, default, culture)) return value.ToString("0.############################", culture);
+        ReadOnlySpan<char> text = buffer[..length];
+        var numbers = culture.NumberFormat;
+        if (text.IndexOf(numbers.NumberDecimalSeparator.AsSpan()) >= 0)
+        {
+            text = text.TrimEnd('0');
+            if (text.EndsWith(numbers.NumberDecimalSeparator.AsSpan())) text = text[..^numbers.NumberDecimalSeparator.Length];
+        }
+        if (text.Length == numbers.NegativeSign.Length + 1 && text[^1] == '0' && text.StartsWith(numbers.NegativeSign.AsSpan())) return "0";
+        return new string(text);
+    }
+
     /// <summary>Text of a value for a file or a value-map key: numbers without trailing zeros, dates in ISO 8601.</summary>
     public static string? ToText(object? value, CultureInfo culture, string? format = null) => value switch
     {
         null => null,
         string s => s,
-        decimal d when format is null => d.ToString("0.############################", culture),
+        decimal d when format is null => Text(d, culture),
         bool b => b ? "1" : "0",
         DateTimeOffset t when format is null => t.ToString("yyyy-MM-ddTHH:mm:sszzz", CultureInfo.InvariantCulture),
         DateTime t when format is null => t.ToString("yyyy-MM-ddTHH:mm:ss", CultureInfo.InvariantCulture),
