@@ -12,7 +12,9 @@ public sealed class ProcessTests : IDisposable
     [Fact]
     public async Task A_flow_killed_mid_run_and_run_again_writes_every_record_exactly_once()
     {
-        const int products = 300;
+        // Enough that three runs killed after 10 to 50 more rows each cannot finish it, even when the first run's rows
+        // appear a hundred and more at once (the first poll often sees them only after the engine has started up and run on).
+        const int products = 1000;
         var config = TestCli.WriteConfig(_folder, batchSize: 10, delayMs: 40);
         await TestStore.CreateAsync(Store);
         await TestStore.AddProductsAsync(Store, 1, products);
