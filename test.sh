@@ -650,6 +650,18 @@ summarize_results() {
     fi
 }
 
+# Repeats each failed test's name and the start of its message at the end of
+# the output, where a reader of a long log (or of its tail) looks first.
+list_failures() {
+    local logfile=$1
+    grep -qE '^\s*Failed [A-Za-z_]' "$logfile" || return 0
+    log "failed tests:"
+    awk '
+        /^[[:space:]]*Failed [A-Za-z_]/ { print; shown = 0; grab = 1; next }
+        grab && /^[[:space:]]*(Passed|Skipped|Failed|Stack Trace:|Standard Output Messages:)/ { grab = 0 }
+        grab && shown < 12 { print; shown++ }' "$logfile"
+}
+
 main() {
     local args=() arg
     for arg in "$@"; do
@@ -687,6 +699,7 @@ main() {
 
     local counts status=PASSED
     counts=$(summarize_results "$TEST_TMP/dotnet-test.log")
+    list_failures "$TEST_TMP/dotnet-test.log"
     ((rc == 0)) || status=FAILED
     if [[ -n $counts ]]; then
         SUMMARY="$status: $counts"
