@@ -24,6 +24,10 @@ public sealed class ShopRenterSimulator : IAsyncDisposable
 
     private ShopRenterSimulator()
     {
+        // Answers held for seconds (time-outs, queued requests) must not make the others wait for a pool thread: the
+        // shop's clock is read when a request is taken, and a starved pool would read it late for a whole burst at once.
+        ThreadPool.GetMinThreads(out var workers, out var io);
+        if (workers < 64) ThreadPool.SetMinThreads(64, io);
         _server = WireMockServer.Start(new WireMockServerSettings { StartAdminInterface = false, MaxRequestLogCount = 0 });
         _server.Given(Request.Create().UsingAnyMethod())
             .RespondWith(Response.Create().WithCallback(HandleAsync));

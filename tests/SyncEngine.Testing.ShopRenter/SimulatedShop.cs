@@ -18,6 +18,12 @@ public sealed record SimRequest(DateTime ArrivedUtc, string Method, string Path,
     /// <summary>The fault injected into the answer (<c>429</c>, <c>500</c>, <c>time-out</c>, <c>drop</c>, <c>truncated</c>, <c>malformed</c>), or null.</summary>
     public string? Fault { get; set; }
 
+    /// <summary>The request was held before it arrived (<see cref="Faults.Queued"/>).</summary>
+    public bool Queued { get; init; }
+
+    /// <summary>When the shop's front end took the request, before any hold.</summary>
+    public DateTime ReceivedUtc { get; init; }
+
     /// <summary>The resource, e.g. <c>orderExtend</c> for <c>orderExtend/abc</c>.</summary>
     public string Resource => Path.Split('/')[0];
 
@@ -45,6 +51,12 @@ public sealed record Faults
     public int ThrottleRetryAfter { get; init; } = 2;
     /// <summary>Fraction whose JSON, whole in length, is broken in the middle.</summary>
     public double Malformed { get; init; }
+    /// <summary>
+    /// Fraction held by the shop's front end for <see cref="QueueDelay"/> before the API counts and answers them, as a
+    /// shop under load does: past the client's time-out, the request still arrives after the client gave up on it.
+    /// </summary>
+    public double Queued { get; init; }
+    public TimeSpan QueueDelay { get; init; } = TimeSpan.FromSeconds(1.5);
 }
 
 /// <summary>
@@ -88,6 +100,9 @@ public sealed partial class SimulatedShop
 
     /// <summary>Requests allowed within any one second; the documentation says 3 per application and shop.</summary>
     public int RateLimit { get; set; } = 3;
+
+    /// <summary>The time an API request arrives at, which the rate limit counts by; a test may stop it.</summary>
+    public Func<DateTime> Clock { get; set; } = () => DateTime.UtcNow;
 
     /// <summary>Seconds sent as Retry-After with a 429; the documentation names no such header, so none by default.</summary>
     public int? RetryAfterOn429 { get; set; }
@@ -249,7 +264,15 @@ public sealed partial class SimulatedShop
     internal async Task<SimResponse> ApiAsync(string method, string path, Dictionary<string, string> query, string? body, string? authorization, string? accept, string? contentType)
     {
         var token = authorization is not null && authorization.StartsWith("Bearer ", StringComparison.Ordinal) ? authorization[7..] : null;
-        var record = new SimRequest(DateTime.UtcNow, method, path, query, body, false) { Token = token, Accept = accept, ContentType = contentType };
+        var queued = false;
+        var received = Clock();
+        if (_faults.Queued > 0)
+        {
+            // Drawn only when asked for, so the other faults of a seed stay as they were.
+            lock (_gate) queued = _random.NextDouble() < _faults.Queued;
+            if (queued) await Task.Delay(_faults.QueueDelay);
+        }
+        var record = new SimRequest(Clock(), method, path, query, body, false) { Token = token, Accept = accept, ContentType = contentType, Queued = queued, ReceivedUtc = received };
         lock (_gate) _requests.Add(record);
         var response = await AnswerAsync(record, body);
         record.Status = response.Status;

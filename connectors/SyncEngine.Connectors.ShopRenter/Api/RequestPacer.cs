@@ -5,6 +5,8 @@ namespace SyncEngine.Connectors.ShopRenter.Api;
 /// A request holds one of N slots from before it is sent until a full window after its response came back; so even if
 /// the server stamps a request at the last moment before it answers, no N+1 requests ever arrive within one window.
 /// (A token bucket of N would let N+1 through: a burst of N, then one more refilled within the same second.)
+/// A request that got no answer (time-out, broken connection) may still reach the shop after the client gave up on it, if
+/// the shop's front end queued it: its slot is held a second window, so one that arrives up to a window late still fits.
 /// </summary>
 internal sealed class RequestPacer(int perWindow, TimeSpan window, TimeProvider time)
 {
@@ -15,6 +17,7 @@ internal sealed class RequestPacer(int perWindow, TimeSpan window, TimeProvider 
     // When each slot is free again; MaxValue while its request is in flight.
     private readonly long[] _freeAt = new long[Math.Max(1, perWindow)];
     private readonly TimeSpan _hold = window + Margin;
+    private readonly TimeSpan _window = window;
     private long _pausedUntil;
 
     public async Task<Slot> AcquireAsync(CancellationToken cancellationToken)
@@ -52,18 +55,31 @@ internal sealed class RequestPacer(int perWindow, TimeSpan window, TimeProvider 
         }
     }
 
-    private void Release(int slot)
+    private void Release(int slot, TimeSpan hold)
     {
         lock (_gate)
         {
-            _freeAt[slot] = time.GetTimestamp() + (long)(_hold.TotalSeconds * time.TimestampFrequency);
+            _freeAt[slot] = time.GetTimestamp() + (long)(hold.TotalSeconds * time.TimestampFrequency);
         }
     }
 
-    public readonly struct Slot(RequestPacer pacer, int index) : IDisposable
+    /// <summary>One request's hold on a slot, from before it is sent until it is released (once).</summary>
+    public sealed class Slot(RequestPacer pacer, int index) : IDisposable
     {
-        /// <summary>Marks the request answered (or failed): its slot frees one window later.</summary>
-        public void Dispose() => pacer.Release(index);
+        private bool _released;
+
+        /// <summary>The request got no answer: its slot frees two windows later.</summary>
+        public void Unanswered() => Release(pacer._hold + pacer._window);
+
+        /// <summary>Marks the request answered (or failed with an answer): its slot frees one window later.</summary>
+        public void Dispose() => Release(pacer._hold);
+
+        private void Release(TimeSpan hold)
+        {
+            if (_released) return;
+            _released = true;
+            pacer.Release(index, hold);
+        }
     }
 }
 

@@ -252,14 +252,17 @@ internal sealed partial class ShopRenterClient : IDisposable
                 }
                 catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
                 {
+                    slot.Unanswered();
                     failure = $"no answer within {_options.RequestTimeoutSeconds} s";
                 }
                 catch (HttpRequestException ex)
                 {
+                    slot.Unanswered();
                     failure = "connection failed: " + ex.Message;
                 }
                 catch (IOException ex)
                 {
+                    slot.Unanswered();
                     failure = "connection broken: " + ex.Message;
                 }
             }
