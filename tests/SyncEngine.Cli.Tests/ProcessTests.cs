@@ -57,7 +57,8 @@ public sealed class ProcessTests : IDisposable
     [Fact]
     public async Task Two_sync_calls_for_one_flow_at_the_same_moment_run_it_once()
     {
-        var config = TestCli.WriteConfig(_folder, batchSize: 5, delayMs: 300);
+        // The run takes 4 s, so the second process still starts while it runs on a slow machine.
+        var config = TestCli.WriteConfig(_folder, batchSize: 5, delayMs: 1000);
         await TestStore.CreateAsync(Store);
         await TestStore.AddProductsAsync(Store, 1, 20);
 

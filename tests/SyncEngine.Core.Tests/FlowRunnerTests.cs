@@ -210,7 +210,8 @@ public sealed class FlowRunnerTests
     public async Task A_second_engine_on_the_same_state_does_not_run_a_flow_the_first_one_is_running(StateBackend backend)
     {
         await using var postgres = backend == StateBackend.PostgreSql ? await PostgresDatabase.CreateAsync() : null;
-        await using var first = await TestEngine.CreateAsync(backend, batchSize: 2, delayMs: 200, postgres: postgres);
+        // The run holds its lease 3 s: long enough that a slow machine still makes the competing claim while it runs.
+        await using var first = await TestEngine.CreateAsync(backend, batchSize: 2, delayMs: 1000, postgres: postgres);
         await using var second = await TestEngine.CreateAsync(backend, postgres: postgres, settings: new Dictionary<string, string?>
         {
             ["SyncEngine:Connections:store:Path"] = first.StorePath,
