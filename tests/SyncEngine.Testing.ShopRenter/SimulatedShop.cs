@@ -24,6 +24,11 @@ public sealed record SimRequest(DateTime ArrivedUtc, string Method, string Path,
     /// <summary>When the shop's front end took the request, before any hold.</summary>
     public DateTime ReceivedUtc { get; init; }
 
+    /// <summary>Those of <paramref name="requests"/> that arrived in the second up to <paramref name="refused"/>, for a message on why the rate limit refused it.</summary>
+    public static string SecondBefore(IEnumerable<SimRequest> requests, SimRequest refused) => string.Join(", ", requests
+        .Where(r => r.ArrivedUtc <= refused.ArrivedUtc && refused.ArrivedUtc - r.ArrivedUtc < TimeSpan.FromSeconds(1))
+        .Select(r => $"{r.ArrivedUtc:HH:mm:ss.fff} {r.Method} {r.Path} {r.Status}{(r.Fault is null ? "" : " " + r.Fault)}{(r.Queued ? $" queued since {r.ReceivedUtc:HH:mm:ss.fff}" : "")}"));
+
     /// <summary>The resource, e.g. <c>orderExtend</c> for <c>orderExtend/abc</c>.</summary>
     public string Resource => Path.Split('/')[0];
 
