@@ -93,7 +93,7 @@ public sealed class WebhookTests : IAsyncLifetime
         var app = await _h.StartAsync(Config(engine =>
         {
             engine["Connections"]!["shop"] = new JsonObject { ["Type"] = "TestStore", ["Path"] = "shop.db" };
-            engine["Connections"]!["erp"] = new JsonObject { ["Type"] = "TestStore", ["Path"] = "erp.db", ["DelayMs"] = 200 };
+            engine["Connections"]!["erp"] = new JsonObject { ["Type"] = "TestStore", ["Path"] = "erp.db", ["DelayMs"] = 500 };
             engine["Flows"] = new JsonObject { ["orders"] = new JsonObject { ["From"] = "shop/products", ["To"] = "erp/products", ["BatchSize"] = 5 } };
         }));
         var erp = _h.Folder["erp.db"];
@@ -108,7 +108,7 @@ public sealed class WebhookTests : IAsyncLifetime
         await app.Services.GetRequiredService<FlowTrigger>().IdleAsync(CancellationToken.None);
 
         var rows = await TestStore.TargetRowsAsync(erp);
-        Assert.True(firstStillRunning, "the burst should have arrived during the first run (8 batches of 200 ms)");
+        Assert.True(firstStillRunning, "the burst should have arrived during the first run (8 batches of 500 ms)");
         Assert.Equal(43, rows.Count);
         Assert.All(rows, r => Assert.Equal(1, r.Writes));
         var runs = await HostHarness.RunsAsync(app, "orders");
