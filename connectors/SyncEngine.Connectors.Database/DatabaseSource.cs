@@ -38,7 +38,7 @@ internal sealed class DatabaseSource(DatabaseConnector connector, DatabaseMappin
         }
         await using (reader)
         {
-            var row = new ReaderRow(reader);
+            var row = new ReaderRow(reader, connector.Dialect.TypedColumns);
             var cursorColumn = _settings.Cursor is null ? -1 : row.Ordinal(_settings.Cursor);
             var idColumn = mapping.Mapping.Fields.FirstOrDefault(f => string.Equals(f.Name, "Id", StringComparison.OrdinalIgnoreCase))?.SourcePaths.FirstOrDefault() is { } id ? row.Ordinal(id) : -1;
             var number = 0L;
@@ -146,11 +146,14 @@ internal static class CursorValue
 internal sealed class ReaderRow : IPositionalRow
 {
     private readonly DbDataReader _reader;
+    private readonly bool _typed;
     private readonly Dictionary<string, int> _ordinals = new(StringComparer.OrdinalIgnoreCase);
 
-    public ReaderRow(DbDataReader reader)
+    /// <param name="typed">Every value of a column has the column's type (<see cref="SqlDialect.TypedColumns"/>).</param>
+    public ReaderRow(DbDataReader reader, bool typed)
     {
         _reader = reader;
+        _typed = typed;
         for (var i = 0; i < reader.FieldCount; i++) _ordinals.TryAdd(reader.GetName(i), i);
     }
 
@@ -165,6 +168,12 @@ internal sealed class ReaderRow : IPositionalRow
         var raw = _reader.GetValue(position);
         return raw is DBNull ? null : raw;
     }
+
+    public Type? FixedTypeAt(int position) => _typed ? _reader.GetFieldType(position) : null;
+
+    public bool IsNullAt(int position) => _reader.IsDBNull(position);
+
+    public T TypedValueAt<T>(int position) => _reader.GetFieldValue<T>(position);
 
     public bool TryGet(string field, out object? value)
     {

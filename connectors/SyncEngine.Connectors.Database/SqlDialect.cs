@@ -31,6 +31,9 @@ public abstract class SqlDialect
     /// <summary>The database's name for people: SQLite, PostgreSQL, SQL Server, MySQL.</summary>
     public abstract string Name { get; }
 
+    /// <summary>Whether every value of a result column has the column's type; not in SQLite, where each value has its own.</summary>
+    internal virtual bool TypedColumns => true;
+
     /// <summary>How a batch too big for record-by-record statements is loaded (for logs).</summary>
     internal virtual string BulkMethod => "multi-row INSERT";
 

@@ -281,6 +281,70 @@ public sealed class MappingTests : IDisposable
     }
 
     [Fact]
+    public void Typed_database_columns_give_the_same_record_as_values_read_one_by_one()
+    {
+        var path = _folder["typed.json"];
+        File.WriteAllText(path, """
+            {
+              "record": "Product", "direction": "read", "culture": "de-DE", "timeZone": "Europe/Budapest",
+              "fields": {
+                "Id": "sku", "Sku": "sku", "Name": "name", "Ean": "ean", "Prices.Base": "price", "Prices.BaseGross": "gross",
+                "Weight": "weight", "Active": "active", "UpdatedAt": "changed", "Attributes.stock": "stock", "Attributes.note": "note",
+                "TaxRate": "tax", "Manufacturer": "maker"
+              }
+            }
+            """);
+        var mapping = MappingLoader.Load(path);
+        var rows = new[]
+        {
+            // Text is trimmed, an integer becomes German text, a timestamp without zone is Budapest's wall clock.
+            new object?[] { " A1 ", " Fassung ", null, 12.5m, 15.88m, 1250.75m, false, new DateTime(2026, 7, 1, 10, 0, 0), 1234, " x ", 27L, 5 },
+            // NULLs: a bool that cannot be null keeps the model's default (true), the rest stay empty; a UTC timestamp keeps its instant.
+            new object?[] { "A2", "", "599", null, null, null, null, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), null, null, null, null },
+        };
+        string[] columns = ["sku", "name", "ean", "price", "gross", "weight", "active", "changed", "stock", "note", "tax", "maker"];
+        Type[] types = [typeof(string), typeof(string), typeof(string), typeof(decimal), typeof(decimal), typeof(double), typeof(bool), typeof(DateTime), typeof(int), typeof(string), typeof(long), typeof(int)];
+
+        foreach (var values in rows)
+        {
+            var typed = (Product)mapping.FromRow(new PositionalRow(columns, types, values, typedColumns: true));
+            var untyped = (Product)mapping.FromRow(new PositionalRow(columns, types, values, typedColumns: false));
+            Assert.Equal(CanonicalJson.Serialize(untyped), CanonicalJson.Serialize(typed));
+        }
+        var first = (Product)mapping.FromRow(new PositionalRow(columns, types, rows[0], typedColumns: true));
+        Assert.Equal(("A1", "Fassung", 12.5m, 1250.75m, false), (first.Sku, first.Name, first.Prices.Base, first.Weight, first.Active));
+        Assert.Equal(new DateTimeOffset(2026, 7, 1, 10, 0, 0, TimeSpan.FromHours(2)), first.UpdatedAt);
+        Assert.Equal(("1234", "x", 27m), (first.Attributes["stock"], first.Attributes["note"], first.TaxRate));
+        Assert.Equal("5", first.Manufacturer);
+        var second = (Product)mapping.FromRow(new PositionalRow(columns, types, rows[1], typedColumns: true));
+        Assert.Equal(("", null, true, (decimal?)null), (second.Name, second.Prices.Base, second.Active, second.Weight));
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), second.UpdatedAt);
+        Assert.Null(second.Attributes["stock"]);
+
+        // A value that does not convert is named as on the general path, and so is a row without an id.
+        var bad = (object?[])rows[0].Clone();
+        bad[5] = double.NaN;
+        var error = Assert.Throws<RecordException>(() => mapping.FromRow(new PositionalRow(columns, types, bad, typedColumns: true)));
+        Assert.Equal(("Weight", "NaN"), (error.Field, error.Value));
+        bad = (object?[])rows[0].Clone();
+        bad[0] = "  ";
+        Assert.Contains("the record has no id", Assert.Throws<RecordException>(() => mapping.FromRow(new PositionalRow(columns, types, bad, typedColumns: true))).Message);
+    }
+
+    /// <summary>A database reader's current row: typed columns (PostgreSQL) or values of their own type (SQLite).</summary>
+    private sealed class PositionalRow(string[] columns, Type[] types, object?[] values, bool typedColumns) : IPositionalRow
+    {
+        public object Columns { get; } = new();
+        public int PositionOf(string field) => Array.FindIndex(columns, c => string.Equals(c, field, StringComparison.OrdinalIgnoreCase));
+        public object? ValueAt(int position) => values[position];
+        public Type? FixedTypeAt(int position) => typedColumns ? types[position] : null;
+        public bool IsNullAt(int position) => values[position] is null;
+        public T TypedValueAt<T>(int position) => (T)values[position]!;
+        public bool TryGet(string field, out object? value) => (value = PositionOf(field) is >= 0 and var i ? values[i] : null) is not null || PositionOf(field) >= 0;
+        public IReadOnlyList<ISourceRow> Children(string name) => [];
+    }
+
+    [Fact]
     public void A_read_mapping_fills_child_collections_from_nested_rows()
     {
         var path = _folder["note.json"];

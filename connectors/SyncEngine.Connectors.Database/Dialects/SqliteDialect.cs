@@ -14,6 +14,8 @@ public sealed class SqliteDialect : OnConflictDialect
     public override DatabaseProvider Provider => DatabaseProvider.Sqlite;
     public override string Name => "SQLite";
 
+    internal override bool TypedColumns => false;
+
     // SQLITE_TOOBIG, SQLITE_CONSTRAINT, SQLITE_MISMATCH: the row, not the database. "no such table" is SQLITE_ERROR and stops the run.
     internal override bool IsRecordError(DbException exception) => exception is SqliteException { SqliteErrorCode: 18 or 19 or 20 };
 

@@ -29,6 +29,9 @@ public sealed class ModelWriter
     /// <summary><see cref="ValueType"/> without Nullable.</summary>
     internal Type PlainType { get; }
 
+    /// <summary>The properties the path goes through, for a compiled reader to set it directly; null for an attribute.</summary>
+    internal IReadOnlyList<PropertyInfo>? Properties => _attributeKey is null ? Array.ConvertAll(_steps, s => s.Property) : null;
+
     /// <summary>A value type that cannot be null: an empty value leaves the model's default.</summary>
     internal bool NeedsValue => ValueType.IsValueType && PlainType == ValueType;
 
@@ -95,10 +98,10 @@ public sealed class ModelWriter
         return null;
     }
 
-    private sealed record Step(Type Type, Func<object, object?> Get, Action<object, object?> Set)
+    private sealed record Step(PropertyInfo Property, Func<object, object?> Get, Action<object, object?> Set)
     {
         /// <summary>A new object of the step's type, to go on from (the factory found once, not per record).</summary>
-        public object Create() => (_create ??= Factories.GetOrAdd(Type, Factory))();
+        public object Create() => (_create ??= Factories.GetOrAdd(Property.PropertyType, Factory))();
 
         private Func<object>? _create;
 
@@ -110,7 +113,7 @@ public sealed class ModelWriter
             var get = Expression.Lambda<Func<object, object?>>(Expression.Convert(Expression.Property(typed, property), typeof(object)), target).Compile();
             var set = Expression.Lambda<Action<object, object?>>(
                 Expression.Call(typed, property.SetMethod!, Expression.Convert(value, property.PropertyType)), target, value).Compile();
-            return new Step(property.PropertyType, get, set);
+            return new Step(property, get, set);
         }
     }
 }

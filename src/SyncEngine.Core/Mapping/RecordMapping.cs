@@ -80,6 +80,9 @@ public sealed class RecordMapping
     private readonly LookupSource[] _lookups;
     private readonly MappingRun _readRun;
 
+    /// <summary>Read: the compiled lane for the typed columns last seen (one reader's).</summary>
+    private ReadLane? _lane;
+
     /// <summary>A run keeps nothing per record unless the mapping looks links up: without lookups one serves every record.</summary>
     private MappingRun? _writeRun;
 
@@ -149,8 +152,12 @@ public sealed class RecordMapping
     public Entity FromRow(ISourceRow row)
     {
         var run = _readRun;
-        var record = ModelWriter.Create(RecordType);
-        Fill(record, new Scope { Current = row, Run = run }, _writers, RecordType);
+        var record = Children.Count == 0 && row is IPositionalRow positional ? FromLane(positional) : null;
+        if (record is null)
+        {
+            record = ModelWriter.Create(RecordType);
+            Fill(record, new Scope { Current = row, Run = run }, _writers);
+        }
         // Before the child rows are read, so a file reader names the record's own line, not its last child line.
         if (string.IsNullOrWhiteSpace(((Entity)record).Id)) throw new RecordException("field 'Id': the record has no id", "Id", null);
         foreach (var child in Children)
@@ -161,7 +168,7 @@ public sealed class RecordMapping
             {
                 var item = ModelWriter.Create(child.ElementType);
                 var childScope = new Scope { Current = childRow, Parent = new Scope { Current = row, Run = run }, Index = ++index, Run = run };
-                Fill(item, childScope, child.Writers, child.ElementType);
+                Fill(item, childScope, child.Writers);
                 items.Add(item);
             }
             child.Writer!.Set(record, items);
@@ -169,24 +176,36 @@ public sealed class RecordMapping
         return (Entity)record;
     }
 
-    private void Fill(object target, Scope scope, (FieldMapping Field, ModelWriter? Writer)[] writers, Type type)
+    /// <summary>The record built by the mapping's compiled lane for the row's typed columns; null where it takes none.</summary>
+    private object? FromLane(IPositionalRow row)
     {
-        foreach (var (field, writer) in writers)
+        var lane = _lane;
+        if (lane is null || !ReferenceEquals(lane.Columns, row.Columns))
+            _lane = lane = ReadLane.For(RecordType, TimeZone, _writers, (target, index, raw) => Set(target, _writers[index], raw), row);
+        return lane.Build?.Invoke(row);
+    }
+
+    private void Fill(object target, Scope scope, (FieldMapping Field, ModelWriter? Writer)[] writers)
+    {
+        foreach (var pair in writers) Set(target, pair, pair.Field.Expression.Evaluate(scope));
+    }
+
+    /// <summary>Sets one field from its source value, converted to the field's type; throws <see cref="RecordException"/> naming field and value.</summary>
+    private void Set(object target, (FieldMapping Field, ModelWriter? Writer) pair, object? raw)
+    {
+        var (field, writer) = pair;
+        object? value;
+        try
         {
-            var raw = field.Expression.Evaluate(scope);
-            object? value;
-            try
-            {
-                value = ValueConverter.ConvertPlain(raw, writer!.PlainType, field.Expression.Culture ?? Culture, field.Expression.Format, TimeZone);
-            }
-            catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
-            {
-                var text = ValueConverter.ToText(raw, CultureInfo.InvariantCulture);
-                throw new RecordException($"field '{field.Name}': '{Shorten(text)}' {ex.Message}", field.Name, text);
-            }
-            if (value is null && writer.NeedsValue) continue;
-            writer.Set(target, value);
+            value = ValueConverter.ConvertPlain(raw, writer!.PlainType, field.Expression.Culture ?? Culture, field.Expression.Format, TimeZone);
         }
+        catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
+        {
+            var text = ValueConverter.ToText(raw, CultureInfo.InvariantCulture);
+            throw new RecordException($"field '{field.Name}': '{Shorten(text)}' {ex.Message}", field.Name, text);
+        }
+        if (value is null && writer.NeedsValue) return;
+        writer.Set(target, value);
     }
 
     private static MappedRow ToRow(Scope scope, IReadOnlyList<FieldMapping> fields, IReadOnlyList<ChildMapping> children, Func<object, object?>?[]? compiled = null)

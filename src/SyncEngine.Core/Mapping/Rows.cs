@@ -39,6 +39,18 @@ public interface IPositionalRow : ISourceRow
 
     /// <summary>The value at a position found by <see cref="PositionOf"/>; null for a database NULL.</summary>
     object? ValueAt(int position);
+
+    /// <summary>
+    /// The type every value at the position has, when the source's columns are typed (a PostgreSQL result); null when values
+    /// may differ from row to row (SQLite). A mapping then reads the column as that type, without boxing.
+    /// </summary>
+    Type? FixedTypeAt(int position);
+
+    /// <summary>Whether the value at the position is a database NULL.</summary>
+    bool IsNullAt(int position);
+
+    /// <summary>The value at the position as <see cref="FixedTypeAt"/>'s type; not for a NULL.</summary>
+    T TypedValueAt<T>(int position);
 }
 
 /// <summary>A flat row of named values, e.g. a CSV line or a database row.</summary>

@@ -94,7 +94,7 @@ public static class ValueConverter
     private static bool HasOffset(string text) =>
         text.EndsWith('Z') || text.EndsWith('z') || System.Text.RegularExpressions.Regex.IsMatch(text, @"[+-]\d\d:?\d\d$");
 
-    private static DateTimeOffset FromLocal(DateTime value, TimeZoneInfo timeZone)
+    internal static DateTimeOffset FromLocal(DateTime value, TimeZoneInfo timeZone)
     {
         if (value.Kind == DateTimeKind.Utc) return new DateTimeOffset(value, TimeSpan.Zero);
         var unspecified = DateTime.SpecifyKind(value, DateTimeKind.Unspecified);

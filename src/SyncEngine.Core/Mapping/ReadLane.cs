@@ -1,0 +1,97 @@
+using System.Linq.Expressions;
+using System.Reflection;
+
+namespace SyncEngine.Core.Mapping;
+
+/// <summary>
+/// A read mapping compiled for one set of typed columns (a database result): each column read as its own type and set on
+/// the record in one step, without boxing, and nothing evaluated per field. It gives what <see cref="RecordMapping.FromRow"/>
+/// gives by evaluating each field; a field whose conversion is not one of the plain cases below is converted as there.
+/// </summary>
+internal sealed class ReadLane
+{
+    private static readonly MethodInfo IsNullAt = typeof(IPositionalRow).GetMethod(nameof(IPositionalRow.IsNullAt))!;
+    private static readonly MethodInfo TypedValueAt = typeof(IPositionalRow).GetMethod(nameof(IPositionalRow.TypedValueAt))!;
+    private static readonly MethodInfo ValueAt = typeof(IPositionalRow).GetMethod(nameof(IPositionalRow.ValueAt))!;
+    private static readonly MethodInfo Trim = typeof(string).GetMethod(nameof(string.Trim), Type.EmptyTypes)!;
+    private static readonly MethodInfo FromLocal = typeof(ValueConverter).GetMethod(nameof(ValueConverter.FromLocal), BindingFlags.NonPublic | BindingFlags.Static)!;
+
+    private ReadLane(object columns, Func<IPositionalRow, object>? build)
+    {
+        Columns = columns;
+        Build = build;
+    }
+
+    /// <summary>The columns the lane was compiled for (<see cref="IPositionalRow.Columns"/>).</summary>
+    public object Columns { get; }
+
+    /// <summary>Builds the record from the current row; null when the mapping cannot take the lane for these columns.</summary>
+    public Func<IPositionalRow, object>? Build { get; }
+
+    /// <param name="setField">Converts and sets one field as the mapping's general path does (by field index), naming field and value when it cannot.</param>
+    public static ReadLane For(Type recordType, TimeZoneInfo timeZone, (FieldMapping Field, ModelWriter? Writer)[] writers,
+        Action<object, int, object?> setField, IPositionalRow row) =>
+        new(row.Columns, Compile(recordType, timeZone, writers, setField, row));
+
+    private static Func<IPositionalRow, object>? Compile(Type recordType, TimeZoneInfo timeZone, (FieldMapping Field, ModelWriter? Writer)[] writers,
+        Action<object, int, object?> setField, IPositionalRow row)
+    {
+        var source = Expression.Parameter(typeof(IPositionalRow), "row");
+        var record = Expression.Variable(recordType, "record");
+        var body = new List<Expression> { Expression.Assign(record, Expression.New(recordType)) };
+        var general = Expression.Constant(setField);
+        for (var i = 0; i < writers.Length; i++)
+        {
+            var (field, writer) = writers[i];
+            if (writer is null || field.Expression is not { Source: PathSource { IsPlain: true } path, Default: null, Map: null, Round: null, Required: false } expression
+                || expression.Text.Count > 0)
+                return null;
+            var position = row.PositionOf(path.Path);
+            if (position < 0 || row.FixedTypeAt(position) is not { } columnType) return null;
+            var at = Expression.Constant(position);
+            var typed = Typed(source, at, columnType, writer.PlainType, timeZone);
+            var properties = writer.Properties;
+            Expression Set(Expression? value) => properties is not null && (typed is not null || value is null)
+                ? Assign(record, properties, value is null ? Expression.Default(writer.ValueType) : Expression.Convert(value, writer.ValueType))
+                : Expression.Invoke(general, record, Expression.Constant(i), value is null ? Expression.Constant(null) : Expression.Convert(value, typeof(object)));
+            // A NULL leaves a value type that cannot be null at the model's default, as the general path does.
+            var whenNull = writer.NeedsValue ? (Expression)Expression.Empty() : Set(null);
+            body.Add(Expression.IfThenElse(Expression.Call(source, IsNullAt, at), whenNull, Set(typed ?? Expression.Call(source, ValueAt, at))));
+        }
+        body.Add(Expression.Convert(record, typeof(object)));
+        return Expression.Lambda<Func<IPositionalRow, object>>(Expression.Block([record], body), source).Compile();
+    }
+
+    /// <summary>
+    /// The column read as the field's type where that is plain: the same type (a date of the mapping's zone aside), text
+    /// trimmed, an instant of a timestamp column; null for any other, which the general path converts.
+    /// </summary>
+    private static Expression? Typed(ParameterExpression source, Expression at, Type column, Type field, TimeZoneInfo timeZone)
+    {
+        Expression Read(Type type) => Expression.Call(source, TypedValueAt.MakeGenericMethod(type), at);
+        if (column == typeof(string) && field == typeof(string)) return Expression.Call(Read(typeof(string)), Trim);
+        if (column == typeof(DateTime) && field == typeof(DateTimeOffset)) return Expression.Call(FromLocal, Read(typeof(DateTime)), Expression.Constant(timeZone));
+        if (column == field && column.IsValueType && column != typeof(DateTime) && column != typeof(DateOnly)) return Read(column);
+        return null;
+    }
+
+    /// <summary>Sets a property path on the record, creating the objects on the way as <see cref="ModelWriter"/> does.</summary>
+    private static Expression Assign(Expression record, IReadOnlyList<PropertyInfo> properties, Expression value)
+    {
+        var steps = new List<Expression>();
+        var variables = new List<ParameterExpression>();
+        var current = record;
+        for (var i = 0; i < properties.Count - 1; i++)
+        {
+            var property = properties[i];
+            var next = Expression.Variable(property.PropertyType);
+            variables.Add(next);
+            steps.Add(Expression.Assign(next, Expression.Property(current, property)));
+            steps.Add(Expression.IfThen(Expression.ReferenceEqual(next, Expression.Constant(null, property.PropertyType)),
+                Expression.Block(Expression.Assign(next, Expression.New(property.PropertyType)), Expression.Call(current, property.SetMethod!, next))));
+            current = next;
+        }
+        steps.Add(Expression.Call(current, properties[^1].SetMethod!, value));
+        return Expression.Block(variables, steps);
+    }
+}
