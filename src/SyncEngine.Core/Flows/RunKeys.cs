@@ -4,14 +4,17 @@ namespace SyncEngine.Core.Flows;
 
 /// <summary>
 /// Which keys of a run can have a stored checksum or id link. When the store held none for the flow as the run started,
-/// only keys this run committed can have one, and a fixed-size Bloom filter of those keys says which to look up: a first
-/// run of a million records then asks the store nothing, and memory stays flat whatever the run's size. A false positive
-/// only costs a lookup; nothing is ever skipped that exists.
+/// only keys this run committed can have one: the first of them are kept as they are, and beyond that a fixed-size Bloom
+/// filter says which to look up. A first run of a million records then asks the store nothing, and memory stays flat
+/// whatever the run's size. A false positive only costs a lookup; nothing is ever skipped that exists.
 /// </summary>
 internal sealed class RunKeys(FlowFootprint atStart)
 {
     private const int Bits = 1 << 23; // 1 MB: about 1 % false positives at a million keys
     private const int Hashes = 4;
+    /// <summary>Up to this many committed keys are kept in a set: a run behind a cursor stores few, and a set answers faster.</summary>
+    private const int ExactUpTo = 65_536;
+    private HashSet<string>? _exact = new(StringComparer.Ordinal);
     private ulong[]? _bits;
     private bool _deadLettered;
 
@@ -35,13 +38,31 @@ internal sealed class RunKeys(FlowFootprint atStart)
     private List<string> Committed(IReadOnlyCollection<string> keys)
     {
         var result = new List<string>();
-        if (_bits is null) return result;
+        if (_exact is { } exact)
+        {
+            if (exact.Count == 0) return result;
+            foreach (var key in keys)
+                if (exact.Contains(key)) result.Add(key);
+            return result;
+        }
         foreach (var key in keys)
             if (MayContain(key)) result.Add(key);
         return result;
     }
 
     private void Set(string key)
+    {
+        if (_exact is { } exact)
+        {
+            if (!exact.Add(key) || exact.Count <= ExactUpTo) return;
+            _exact = null;
+            foreach (var kept in exact) SetBits(kept);
+            return;
+        }
+        SetBits(key);
+    }
+
+    private void SetBits(string key)
     {
         _bits ??= new ulong[Bits / 64];
         var (h1, h2) = Hash(key);

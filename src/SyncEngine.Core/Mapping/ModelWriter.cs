@@ -32,6 +32,9 @@ public sealed class ModelWriter
     /// <summary>The properties the path goes through, for a compiled reader to set it directly; null for an attribute.</summary>
     internal IReadOnlyList<PropertyInfo>? Properties => _attributeKey is null ? Array.ConvertAll(_steps, s => s.Property) : null;
 
+    /// <summary>The record's own attribute bag and the key this path sets in it (<c>Attributes.tier</c>); null for any other path.</summary>
+    internal (PropertyInfo Bag, string Key)? OwnAttribute => _attributeKey is not null && _steps.Length == 1 ? (_steps[0].Property, _attributeKey) : null;
+
     /// <summary>A value type that cannot be null: an empty value leaves the model's default.</summary>
     internal bool NeedsValue => ValueType.IsValueType && PlainType == ValueType;
 

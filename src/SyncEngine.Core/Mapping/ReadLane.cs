@@ -1,3 +1,4 @@
+using System.Globalization;
 using System.Linq.Expressions;
 using System.Reflection;
 
@@ -15,6 +16,10 @@ internal sealed class ReadLane
     private static readonly MethodInfo ValueAt = typeof(IPositionalRow).GetMethod(nameof(IPositionalRow.ValueAt))!;
     private static readonly MethodInfo Trim = typeof(string).GetMethod(nameof(string.Trim), Type.EmptyTypes)!;
     private static readonly MethodInfo FromLocal = typeof(ValueConverter).GetMethod(nameof(ValueConverter.FromLocal), BindingFlags.NonPublic | BindingFlags.Static)!;
+    private static readonly MethodInfo SetAttribute = typeof(Dictionary<string, string?>).GetProperty("Item")!.SetMethod!;
+
+    /// <summary>Numbers whose text in an attribute is their own <c>ToString(format, culture)</c>, as the general path writes it.</summary>
+    private static readonly HashSet<Type> Numbers = [typeof(int), typeof(long), typeof(short), typeof(byte), typeof(decimal), typeof(double), typeof(float)];
 
     private ReadLane(object columns, Func<IPositionalRow, object>? build)
     {
@@ -29,16 +34,24 @@ internal sealed class ReadLane
     public Func<IPositionalRow, object>? Build { get; }
 
     /// <param name="setField">Converts and sets one field as the mapping's general path does (by field index), naming field and value when it cannot.</param>
-    public static ReadLane For(Type recordType, TimeZoneInfo timeZone, (FieldMapping Field, ModelWriter? Writer)[] writers,
+    public static ReadLane For(Type recordType, CultureInfo culture, TimeZoneInfo timeZone, (FieldMapping Field, ModelWriter? Writer)[] writers,
         Action<object, int, object?> setField, IPositionalRow row) =>
-        new(row.Columns, Compile(recordType, timeZone, writers, setField, row));
+        new(row.Columns, Compile(recordType, culture, timeZone, writers, setField, row));
 
-    private static Func<IPositionalRow, object>? Compile(Type recordType, TimeZoneInfo timeZone, (FieldMapping Field, ModelWriter? Writer)[] writers,
-        Action<object, int, object?> setField, IPositionalRow row)
+    private static Func<IPositionalRow, object>? Compile(Type recordType, CultureInfo culture, TimeZoneInfo timeZone,
+        (FieldMapping Field, ModelWriter? Writer)[] writers, Action<object, int, object?> setField, IPositionalRow row)
     {
         var source = Expression.Parameter(typeof(IPositionalRow), "row");
         var record = Expression.Variable(recordType, "record");
+        var bag = Expression.Variable(typeof(Dictionary<string, string?>), "attributes");
         var body = new List<Expression> { Expression.Assign(record, Expression.New(recordType)) };
+        // The record's attributes go into a bag of its own, set before any field, as the general path's first attribute makes one.
+        if (writers.Select(w => w.Writer?.OwnAttribute).FirstOrDefault(a => a is not null) is var (property, _))
+        {
+            body.Add(Expression.Assign(bag, Expression.New(typeof(Dictionary<string, string?>).GetConstructor([typeof(int), typeof(IEqualityComparer<string>)])!,
+                Expression.Constant(writers.Count(w => w.Writer?.OwnAttribute is not null)), Expression.Constant(StringComparer.OrdinalIgnoreCase))));
+            body.Add(Expression.Call(record, property.SetMethod!, bag));
+        }
         var general = Expression.Constant(setField);
         for (var i = 0; i < writers.Length; i++)
         {
@@ -49,17 +62,23 @@ internal sealed class ReadLane
             var position = row.PositionOf(path.Path);
             if (position < 0 || row.FixedTypeAt(position) is not { } columnType) return null;
             var at = Expression.Constant(position);
-            var typed = Typed(source, at, columnType, writer.PlainType, timeZone);
+            var attribute = writer.OwnAttribute;
+            var typed = attribute is null
+                ? Typed(source, at, columnType, writer.PlainType, timeZone)
+                : AttributeText(source, at, columnType, expression.Format, expression.Culture ?? culture);
             var properties = writer.Properties;
-            Expression Set(Expression? value) => properties is not null && (typed is not null || value is null)
-                ? Assign(record, properties, value is null ? Expression.Default(writer.ValueType) : Expression.Convert(value, writer.ValueType))
-                : Expression.Invoke(general, record, Expression.Constant(i), value is null ? Expression.Constant(null) : Expression.Convert(value, typeof(object)));
+            Expression Set(Expression? value) =>
+                attribute is { Key: var key } && (typed is not null || value is null)
+                    ? Expression.Call(bag, SetAttribute, Expression.Constant(key), value ?? Expression.Constant(null, typeof(string)))
+                : properties is not null && (typed is not null || value is null)
+                    ? Assign(record, properties, value is null ? Expression.Default(writer.ValueType) : Expression.Convert(value, writer.ValueType))
+                    : Expression.Invoke(general, record, Expression.Constant(i), value is null ? Expression.Constant(null) : Expression.Convert(value, typeof(object)));
             // A NULL leaves a value type that cannot be null at the model's default, as the general path does.
             var whenNull = writer.NeedsValue ? (Expression)Expression.Empty() : Set(null);
             body.Add(Expression.IfThenElse(Expression.Call(source, IsNullAt, at), whenNull, Set(typed ?? Expression.Call(source, ValueAt, at))));
         }
         body.Add(Expression.Convert(record, typeof(object)));
-        return Expression.Lambda<Func<IPositionalRow, object>>(Expression.Block([record], body), source).Compile();
+        return Expression.Lambda<Func<IPositionalRow, object>>(Expression.Block([record, bag], body), source).Compile();
     }
 
     /// <summary>
@@ -73,6 +92,16 @@ internal sealed class ReadLane
         if (column == typeof(DateTime) && field == typeof(DateTimeOffset)) return Expression.Call(FromLocal, Read(typeof(DateTime)), Expression.Constant(timeZone));
         if (column == field && column.IsValueType && column != typeof(DateTime) && column != typeof(DateOnly)) return Read(column);
         return null;
+    }
+
+    /// <summary>An attribute's text where it is plain: text trimmed, a number as its own text in the field's culture; null for any other.</summary>
+    private static Expression? AttributeText(ParameterExpression source, Expression at, Type column, string? format, CultureInfo culture)
+    {
+        var value = Expression.Call(source, TypedValueAt.MakeGenericMethod(column), at);
+        if (column == typeof(string)) return Expression.Call(value, Trim);
+        if (!Numbers.Contains(column)) return null;
+        return Expression.Call(value, column.GetMethod(nameof(ToString), [typeof(string), typeof(IFormatProvider)])!,
+            Expression.Constant(format, typeof(string)), Expression.Constant(culture, typeof(IFormatProvider)));
     }
 
     /// <summary>Sets a property path on the record, creating the objects on the way as <see cref="ModelWriter"/> does.</summary>

@@ -181,7 +181,7 @@ public sealed class RecordMapping
     {
         var lane = _lane;
         if (lane is null || !ReferenceEquals(lane.Columns, row.Columns))
-            _lane = lane = ReadLane.For(RecordType, TimeZone, _writers, (target, index, raw) => Set(target, _writers[index], raw), row);
+            _lane = lane = ReadLane.For(RecordType, Culture, TimeZone, _writers, (target, index, raw) => Set(target, _writers[index], raw), row);
         return lane.Build?.Invoke(row);
     }
 
