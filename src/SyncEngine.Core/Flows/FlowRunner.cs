@@ -264,9 +264,17 @@ public sealed partial class FlowRunner(
             stored = merged;
         }
         var checksums = new Dictionary<string, string>(keepChecksums is null ? latest.Count : (stored?.Count ?? 0) + keepChecksums.Count, StringComparer.Ordinal);
-        foreach (var (key, record) in latest)
+        if (keepChecksums is null)
         {
-            if (keepChecksums is null || keepChecksums.Contains(key) || stored?.ContainsKey(key) == true) checksums[key] = CanonicalJson.Checksum(record);
+            foreach (var (key, record) in latest) checksums[key] = CanonicalJson.Checksum(record);
+        }
+        else
+        {
+            // Those kept and those stored are few behind a cursor: they are found in the batch, not the batch in them.
+            foreach (var key in keepChecksums)
+                if (latest.TryGetValue(key, out var record)) checksums[key] = CanonicalJson.Checksum(record);
+            foreach (var key in stored?.Keys ?? [])
+                if (!checksums.ContainsKey(key) && latest.TryGetValue(key, out var record)) checksums[key] = CanonicalJson.Checksum(record);
         }
         if (stored is not null)
         {
@@ -328,7 +336,7 @@ public sealed partial class FlowRunner(
             }
             if (outcome.Kind == OutcomeKind.Written) written++;
             else skipped++;
-            if (checksums.TryGetValue(item.Key, out var checksum)) newChecksums.Add(new(item.Key, checksum));
+            if (checksums.Count > 0 && checksums.TryGetValue(item.Key, out var checksum)) newChecksums.Add(new(item.Key, checksum));
             resolved.Add(item.Key);
             var targetId = outcome.TargetId ?? item.TargetId;
             if (targetId is not null && targetId != item.TargetId)
