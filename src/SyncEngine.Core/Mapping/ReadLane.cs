@@ -82,8 +82,8 @@ internal sealed class ReadLane
     }
 
     /// <summary>
-    /// The column read as the field's type where that is plain: the same type (a date of the mapping's zone aside), text
-    /// trimmed, an instant of a timestamp column; null for any other, which the general path converts.
+    /// The column read as the field's type where that is plain: the same type (not a DateTime, which the general path places
+    /// in the mapping's zone), text trimmed, an instant of a timestamp column; null for any other, which the general path converts.
     /// </summary>
     private static Expression? Typed(ParameterExpression source, Expression at, Type column, Type field, TimeZoneInfo timeZone)
     {

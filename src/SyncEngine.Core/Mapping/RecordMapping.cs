@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Runtime.CompilerServices;
 using Newtonsoft.Json.Linq;
 using SyncEngine.Core.Connectors;
 using SyncEngine.Core.Model;
@@ -80,8 +81,9 @@ public sealed class RecordMapping
     private readonly LookupSource[] _lookups;
     private readonly MappingRun _readRun;
 
-    /// <summary>Read: the compiled lane for the typed columns last seen (one reader's).</summary>
+    /// <summary>Read: the compiled lane for the typed columns last seen (one reader's), and those of every reader still open.</summary>
     private ReadLane? _lane;
+    private readonly ConditionalWeakTable<object, ReadLane> _lanes = new();
 
     /// <summary>A run keeps nothing per record unless the mapping looks links up: without lookups one serves every record.</summary>
     private MappingRun? _writeRun;
@@ -180,8 +182,9 @@ public sealed class RecordMapping
     private object? FromLane(IPositionalRow row)
     {
         var lane = _lane;
+        // Two flows reading through one mapping at once take turns here: each reader's lane is compiled once all the same.
         if (lane is null || !ReferenceEquals(lane.Columns, row.Columns))
-            _lane = lane = ReadLane.For(RecordType, Culture, TimeZone, _writers, (target, index, raw) => Set(target, _writers[index], raw), row);
+            _lane = lane = _lanes.GetValue(row.Columns, _ => ReadLane.For(RecordType, Culture, TimeZone, _writers, (target, index, raw) => Set(target, _writers[index], raw), row));
         return lane.Build?.Invoke(row);
     }
 
