@@ -87,22 +87,25 @@ internal sealed class ReadLane
     /// </summary>
     private static Expression? Typed(ParameterExpression source, Expression at, Type column, Type field, TimeZoneInfo timeZone)
     {
-        Expression Read(Type type) => Expression.Call(source, TypedValueAt.MakeGenericMethod(type), at);
-        if (column == typeof(string) && field == typeof(string)) return Expression.Call(Read(typeof(string)), Trim);
-        if (column == typeof(DateTime) && field == typeof(DateTimeOffset)) return Expression.Call(FromLocal, Read(typeof(DateTime)), Expression.Constant(timeZone));
-        if (column == field && column.IsValueType && column != typeof(DateTime) && column != typeof(DateOnly)) return Read(column);
+        if (column == typeof(string) && field == typeof(string)) return Expression.Call(Read(source, at, column), Trim);
+        if (column == typeof(DateTime) && field == typeof(DateTimeOffset)) return Expression.Call(FromLocal, Read(source, at, column), Expression.Constant(timeZone));
+        if (column == field && column.IsValueType && column != typeof(DateTime) && column != typeof(DateOnly)) return Read(source, at, column);
         return null;
     }
 
     /// <summary>An attribute's text where it is plain: text trimmed, a number as its own text in the field's culture; null for any other.</summary>
     private static Expression? AttributeText(ParameterExpression source, Expression at, Type column, string? format, CultureInfo culture)
     {
-        var value = Expression.Call(source, TypedValueAt.MakeGenericMethod(column), at);
+        var value = Read(source, at, column);
         if (column == typeof(string)) return Expression.Call(value, Trim);
         if (!Numbers.Contains(column)) return null;
         return Expression.Call(value, column.GetMethod(nameof(ToString), [typeof(string), typeof(IFormatProvider)])!,
             Expression.Constant(format, typeof(string)), Expression.Constant(culture, typeof(IFormatProvider)));
     }
+
+    /// <summary>The column's value as its own type.</summary>
+    private static Expression Read(ParameterExpression source, Expression at, Type column) =>
+        Expression.Call(source, TypedValueAt.MakeGenericMethod(column), at);
 
     /// <summary>Sets a property path on the record, creating the objects on the way as <see cref="ModelWriter"/> does.</summary>
     private static Expression Assign(Expression record, IReadOnlyList<PropertyInfo> properties, Expression value)
