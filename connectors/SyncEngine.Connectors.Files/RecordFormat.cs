@@ -124,7 +124,7 @@ internal abstract class LineRowReader(FileLayout layout) : IRowReader
             var line = _pending ?? await ReadLineAsync(cancellationToken);
             _pending = null;
             if (line is null) return current?.ToRecord();
-            if (!Layout.HasRecordTypes) return new Group(line).ToRecord();
+            if (!Layout.HasRecordTypes) return Group.Single(line);
             if (line.Known && line.Child is null)
             {
                 if (current is not null)
@@ -180,6 +180,11 @@ internal abstract class LineRowReader(FileLayout layout) : IRowReader
         }
 
         public void Fail(int line, string message) => _problem ??= (line, message);
+
+        /// <summary>A record that is one line, as a file without record types has them: no group to gather.</summary>
+        public static RowRecord Single(FileLine line) => line.Problem is { } problem
+            ? new RowRecord($"line {line.Number}", line.Raw, null, problem)
+            : new RowRecord($"line {line.Number}", line.Raw, new FileRow(line.Number, line.Values!, null, new RowTrace()), null);
 
         public RowRecord ToRecord()
         {

@@ -316,8 +316,9 @@ public sealed partial class FlowRunner(
         }
 
         var newChecksums = new List<KeyValuePair<string, string>>(checksums.Count);
-        var newLinks = new List<IdLink>(items.Count);
-        var resolved = new List<string>(items.Count);
+        List<IdLink>? newLinks = null;
+        // Dead letters are resolved by key; a flow that has none has nothing to resolve.
+        var resolved = keys is null || keys.MayHaveDeadLetters ? new List<string>(items.Count) : null;
         long written = 0;
         for (var i = 0; i < items.Count; i++)
         {
@@ -337,10 +338,10 @@ public sealed partial class FlowRunner(
             if (outcome.Kind == OutcomeKind.Written) written++;
             else skipped++;
             if (checksums.Count > 0 && checksums.TryGetValue(item.Key, out var checksum)) newChecksums.Add(new(item.Key, checksum));
-            resolved.Add(item.Key);
+            resolved?.Add(item.Key);
             var targetId = outcome.TargetId ?? item.TargetId;
             if (targetId is not null && targetId != item.TargetId)
-                newLinks.Add(new IdLink(flow.From.Connection, entity, item.Key, flow.To.Connection, targetId));
+                (newLinks ??= new List<IdLink>(items.Count - i)).Add(new IdLink(flow.From.Connection, entity, item.Key, flow.To.Connection, targetId));
         }
 
         return new BatchCommit
@@ -349,9 +350,8 @@ public sealed partial class FlowRunner(
             RunId = run.Record.Id,
             Receipt = receipt,
             Checksums = newChecksums,
-            Links = newLinks,
-            // Dead letters are resolved by key; a flow that has none has nothing to resolve.
-            ResolvedKeys = keys is null || keys.MayHaveDeadLetters ? resolved : [],
+            Links = newLinks ?? [],
+            ResolvedKeys = resolved ?? [],
             DeadLetters = dead,
             Written = written,
             Skipped = skipped,

@@ -90,6 +90,8 @@ public sealed class RecordMapping
 
     /// <summary>Write: per field, its value read from a record in one compiled step, where it is a plain path (else null).</summary>
     private Func<object, object?>?[]? _compiled;
+    /// <summary>Every field compiled and no child rows: a row is the getters' values alone.</summary>
+    private bool _compiledWhole;
 
     internal RecordMapping(string file, JObject root, MappingDirection direction, Type recordType, CultureInfo culture, TimeZoneInfo timeZone,
         IReadOnlyList<FieldMapping> fields, IReadOnlyList<ChildMapping> children)
@@ -142,13 +144,28 @@ public sealed class RecordMapping
     public MappedRow ToRow(Entity record)
     {
         if (_lookups.Length > 0) throw new InvalidOperationException($"{File} looks up id links; use ToRowAsync.");
+        var compiled = Compiled(record);
+        if (compiled is not null && _compiledWhole)
+        {
+            var values = new KeyValuePair<string, object?>[compiled.Length];
+            for (var i = 0; i < values.Length; i++) values[i] = new(Fields[i].Name, compiled[i]!(record));
+            return new MappedRow(values, MappedRow.NoChildren);
+        }
         var run = _writeRun ??= new MappingRun { Culture = Culture, TimeZone = TimeZone, FormatZone = FormatZone, Direction = MappingDirection.Write };
-        return ToRow(new Scope { Current = record, Run = run }, Fields, Children, Compiled(record));
+        return ToRow(new Scope { Current = record, Run = run }, Fields, Children, compiled);
     }
 
     /// <summary>The compiled fields, for a record of the mapping's own type (built once; on several threads at once, alike).</summary>
-    private Func<object, object?>?[]? Compiled(Entity record) =>
-        record.GetType() != RecordType ? null : _compiled ??= Fields.Select(f => f.Expression.Compile(RecordType, Culture, FormatZone)).ToArray();
+    private Func<object, object?>?[]? Compiled(Entity record)
+    {
+        if (record.GetType() != RecordType) return null;
+        if (Volatile.Read(ref _compiled) is { } compiled) return compiled;
+        compiled = Fields.Select(f => f.Expression.Compile(RecordType, Culture, FormatZone)).ToArray();
+        _compiledWhole = Children.Count == 0 && Array.TrueForAll(compiled, get => get is not null);
+        // Published after the flag, so a thread that sees the getters sees the flag that goes with them.
+        Volatile.Write(ref _compiled, compiled);
+        return compiled;
+    }
 
     /// <summary>Builds a canonical record from a row. Throws <see cref="RecordException"/> naming field and value.</summary>
     public Entity FromRow(ISourceRow row)
@@ -183,10 +200,13 @@ public sealed class RecordMapping
     {
         var lane = _lane;
         // Two flows reading through one mapping at once take turns here: each reader's lane is compiled once all the same.
-        if (lane is null || !ReferenceEquals(lane.Columns, row.Columns))
-            _lane = lane = _lanes.GetValue(row.Columns, _ => ReadLane.For(RecordType, Culture, TimeZone, _writers, (target, index, raw) => Set(target, _writers[index], raw), row));
+        if (lane is null || !ReferenceEquals(lane.Columns, row.Columns)) _lane = lane = LaneFor(row);
         return lane.Build?.Invoke(row);
     }
+
+    /// <summary>Apart from <see cref="FromLane"/>, whose every call would otherwise allocate this lambda's closure.</summary>
+    private ReadLane LaneFor(IPositionalRow row) =>
+        _lanes.GetValue(row.Columns, _ => ReadLane.For(RecordType, Culture, TimeZone, _writers, (target, index, raw) => Set(target, _writers[index], raw), row));
 
     private void Fill(object target, Scope scope, (FieldMapping Field, ModelWriter? Writer)[] writers)
     {
