@@ -248,6 +248,7 @@ internal sealed class WritePlan(TableInfo header, IReadOnlyList<ColumnInfo> colu
     public string KeyText(object?[] header)
     {
         if (_keyIndexes.Length == 1) return KeyPart(header[_keyIndexes[0]]);
+        if (_keyIndexes.Length == 2) return string.Concat(KeyPart(header[_keyIndexes[0]]), "|", KeyPart(header[_keyIndexes[1]]));
         var parts = new string[_keyIndexes.Length];
         for (var i = 0; i < parts.Length; i++) parts[i] = KeyPart(header[_keyIndexes[i]]);
         return string.Join('|', parts);

@@ -130,16 +130,20 @@ internal static class ColumnValue
             if (column.MaxLength is { } max && text.Length > max && CodePoints(text) is var length && length > max)
                 throw Refused(column, label, text, $"has {length} characters, but the column holds {max}");
         }
-        if (column.Digits is { } digits && Number(original, converted) is { } number)
+        if (column.Digits is { } digits && Number(original, converted) is { } number && !Fits(number, digits.Precision - digits.Scale))
         {
             var whole = decimal.Truncate(Math.Abs(number)).ToString(CultureInfo.InvariantCulture).TrimStart('0').Length;
-            if (whole > digits.Precision - digits.Scale)
-            {
-                throw Refused(column, label, ValueConverter.ToText(original, CultureInfo.InvariantCulture) ?? string.Empty,
-                    $"has {whole} digits before the decimal point, but the column holds {digits.Precision - digits.Scale} (precision {digits.Precision}, scale {digits.Scale})");
-            }
+            throw Refused(column, label, ValueConverter.ToText(original, CultureInfo.InvariantCulture) ?? string.Empty,
+                $"has {whole} digits before the decimal point, but the column holds {digits.Precision - digits.Scale} (precision {digits.Precision}, scale {digits.Scale})");
         }
     }
+
+    /// <summary>Whether the number's whole part has at most <paramref name="wholeDigits"/> digits; compared, not printed, as every number written is.</summary>
+    private static bool Fits(decimal number, int wholeDigits) =>
+        wholeDigits >= PowersOfTen.Length || wholeDigits >= 0 && Math.Abs(number) < PowersOfTen[wholeDigits];
+
+    /// <summary>10^0 to 10^28; a decimal's whole part has at most 29 digits.</summary>
+    private static readonly decimal[] PowersOfTen = Enumerable.Range(0, 29).Select(n => Enumerable.Repeat(10m, n).Aggregate(1m, (a, b) => a * b)).ToArray();
 
     private static decimal? Number(object original, object? converted) => (converted ?? original) switch
     {

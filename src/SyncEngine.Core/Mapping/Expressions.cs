@@ -264,7 +264,10 @@ internal sealed partial class TemplateSource : Source
     public override object? Evaluate(Scope scope, ValueExpression owner)
     {
         var culture = owner.Culture ?? scope.Run.Culture;
-        var text = new StringBuilder(_template.Length + 16);
+        // One builder per thread, taken while in use: every record's id may be a template.
+        var text = _builder ?? new StringBuilder(64);
+        _builder = null;
+        text.Clear();
         foreach (var (literal, path, format) in _segments)
         {
             if (path is null)
@@ -277,8 +280,13 @@ internal sealed partial class TemplateSource : Source
             text.Append(ValueConverter.ToText(value, culture, format));
         }
         // "{LastName}, {FirstName}" of a customer with no first name reads "Kovács", not "Kovács, ".
-        return text.ToString().Trim().Trim(',').Trim();
+        var result = text.ToString().Trim().Trim(',').Trim();
+        if (text.Capacity <= 1024) _builder = text;
+        return result;
     }
+
+    [ThreadStatic]
+    private static StringBuilder? _builder;
 
     public override string Describe() => $"template '{_template}'";
     public override IEnumerable<string> Paths() => _parts.Select(p => p.Path);
