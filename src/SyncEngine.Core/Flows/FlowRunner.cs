@@ -289,8 +289,10 @@ public sealed partial class FlowRunner(
         }
 
         var entity = RecordTypes.NameOf(Stream(flow.From).RecordType);
-        IReadOnlyDictionary<string, string> links = await state.GetLinksAsync(flow.From.Connection, entity, flow.To.Connection, keys?.LinkLookups(latest.Keys) ?? latest.Keys, ct);
-        if (pending is { Links.Count: > 0 })
+        var linkLookups = keys?.LinkLookups(latest.Keys) ?? latest.Keys;
+        IReadOnlyDictionary<string, string> links = await state.GetLinksAsync(flow.From.Connection, entity, flow.To.Connection, linkLookups, ct);
+        // The batch before counts among the committed keys: when none of this batch's keys is, none has a link there either.
+        if (pending is { Links.Count: > 0 } && linkLookups.Count > 0)
         {
             var merged = new Dictionary<string, string>(links, StringComparer.Ordinal);
             foreach (var link in pending.Links) merged[link.ExternalId] = link.TargetId;

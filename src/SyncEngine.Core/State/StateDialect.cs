@@ -98,7 +98,9 @@ public abstract class StateDialect
             // jsonb_each turns them back into rows inside SQLite, so nothing is bound or stepped per row. Parsed once into
             // SQLite's binary JSON, each row's values are read from it without printing and parsing the row again as text
             // (json_each's would be). (WHERE true: SQLite's grammar needs it between a SELECT and ON CONFLICT.)
-            var buffer = new System.Buffers.ArrayBufferWriter<byte>(rows.Count * 16 * columns.Count + 16);
+            // Built before the first await and copied out, so one buffer per thread serves every commit.
+            var buffer = _rows ??= new System.Buffers.ArrayBufferWriter<byte>(64 * 1024);
+            buffer.ResetWrittenCount();
             using (var json = new System.Text.Json.Utf8JsonWriter(buffer))
             {
                 json.WriteStartArray();
@@ -132,10 +134,14 @@ public abstract class StateDialect
             var parameter = command.CreateParameter();
             parameter.ParameterName = "@rows";
             parameter.Value = buffer.WrittenSpan.ToArray();
+            if (buffer.Capacity > 16 * 1024 * 1024) _rows = null;
             command.Parameters.Add(parameter);
             AddShared(command, shared);
             await command.ExecuteNonQueryAsync(cancellationToken);
         }
+
+        [ThreadStatic]
+        private static System.Buffers.ArrayBufferWriter<byte>? _rows;
 
         public override async Task PrepareAsync(DbConnection connection, CancellationToken cancellationToken)
         {
