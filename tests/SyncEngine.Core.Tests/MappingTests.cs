@@ -290,7 +290,8 @@ public sealed class MappingTests : IDisposable
               "fields": {
                 "Id": "sku", "Sku": "sku", "Name": "name", "Ean": "ean", "Prices.Base": "price", "Prices.BaseGross": "gross",
                 "Weight": "weight", "Active": "active", "UpdatedAt": "changed", "Attributes.stock": "stock", "Attributes.note": "note",
-                "TaxRate": "tax", "Manufacturer": "maker", "Attributes.factor": "factor", "Attributes.flag": "flag"
+                "TaxRate": "tax", "Manufacturer": "maker", "Attributes.factor": "factor", "Attributes.flag": "flag",
+                "Attributes.NOTE": "again"
               }
             }
             """);
@@ -298,12 +299,13 @@ public sealed class MappingTests : IDisposable
         var rows = new[]
         {
             // Text is trimmed, an integer becomes German text, a timestamp without zone is Budapest's wall clock.
-            new object?[] { " A1 ", " Fassung ", null, 12.5m, 15.88m, 1250.75m, false, new DateTime(2026, 7, 1, 10, 0, 0), 1234, " x ", 27L, 5, 1.5m, true },
+            // An attribute mapped twice, in another case, is one key holding the later field's value.
+            new object?[] { " A1 ", " Fassung ", null, 12.5m, 15.88m, 1250.75m, false, new DateTime(2026, 7, 1, 10, 0, 0), 1234, " x ", 27L, 5, 1.5m, true, " y " },
             // NULLs: a bool that cannot be null keeps the model's default (true), the rest stay empty; a UTC timestamp keeps its instant.
-            new object?[] { "A2", "", "599", null, null, null, null, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), null, null, null, null, null, null },
+            new object?[] { "A2", "", "599", null, null, null, null, new DateTime(2026, 1, 1, 0, 0, 0, DateTimeKind.Utc), null, null, null, null, null, null, null },
         };
-        string[] columns = ["sku", "name", "ean", "price", "gross", "weight", "active", "changed", "stock", "note", "tax", "maker", "factor", "flag"];
-        Type[] types = [typeof(string), typeof(string), typeof(string), typeof(decimal), typeof(decimal), typeof(double), typeof(bool), typeof(DateTime), typeof(int), typeof(string), typeof(long), typeof(int), typeof(decimal), typeof(bool)];
+        string[] columns = ["sku", "name", "ean", "price", "gross", "weight", "active", "changed", "stock", "note", "tax", "maker", "factor", "flag", "again"];
+        Type[] types = [typeof(string), typeof(string), typeof(string), typeof(decimal), typeof(decimal), typeof(double), typeof(bool), typeof(DateTime), typeof(int), typeof(string), typeof(long), typeof(int), typeof(decimal), typeof(bool), typeof(string)];
 
         foreach (var values in rows)
         {
@@ -314,7 +316,7 @@ public sealed class MappingTests : IDisposable
         var first = (Product)mapping.FromRow(new PositionalRow(columns, types, rows[0], typedColumns: true));
         Assert.Equal(("A1", "Fassung", 12.5m, 1250.75m, false), (first.Sku, first.Name, first.Prices.Base, first.Weight, first.Active));
         Assert.Equal(new DateTimeOffset(2026, 7, 1, 10, 0, 0, TimeSpan.FromHours(2)), first.UpdatedAt);
-        Assert.Equal(("1234", "x", "1,5", "True", 27m), (first.Attributes["stock"], first.Attributes["note"], first.Attributes["factor"], first.Attributes["flag"], first.TaxRate));
+        Assert.Equal(("1234", "y", "1,5", "True", 27m), (first.Attributes["stock"], first.Attributes["NOTE"], first.Attributes["factor"], first.Attributes["flag"], first.TaxRate));
         Assert.Equal(["stock", "note", "factor", "flag"], first.Attributes.Keys);
         Assert.Equal("5", first.Manufacturer);
         var second = (Product)mapping.FromRow(new PositionalRow(columns, types, rows[1], typedColumns: true));

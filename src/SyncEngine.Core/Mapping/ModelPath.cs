@@ -130,6 +130,7 @@ public sealed class ModelPath
         // Attribute bags are built case-insensitive: one hash lookup instead of a walk over the pairs.
         if (pairs is Dictionary<string, string?> bag && ReferenceEquals(bag.Comparer, StringComparer.OrdinalIgnoreCase))
             return bag.GetValueOrDefault(key);
+        if (pairs is AttributeBag lane) return lane.Find(key);
         foreach (var (name, value) in pairs)
             if (string.Equals(name, key, StringComparison.OrdinalIgnoreCase)) return value;
         return null;

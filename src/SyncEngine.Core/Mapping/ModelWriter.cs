@@ -67,6 +67,7 @@ public sealed class ModelWriter
         }
         // Attribute bags start as a shared empty instance (itself a Dictionary): copy into a dictionary of this record's own.
         var held = last.Get(current);
+        if (held is AttributeBag lane && lane.TrySet(_attributeKey, value?.ToString())) return;
         if (held is not Dictionary<string, string?> bag || ReferenceEquals(bag, Model.Attributes.Empty))
         {
             bag = new Dictionary<string, string?>(StringComparer.OrdinalIgnoreCase);

@@ -16,7 +16,7 @@ internal sealed class ReadLane
     private static readonly MethodInfo ValueAt = typeof(IPositionalRow).GetMethod(nameof(IPositionalRow.ValueAt))!;
     private static readonly MethodInfo Trim = typeof(string).GetMethod(nameof(string.Trim), Type.EmptyTypes)!;
     private static readonly MethodInfo FromLocal = typeof(ValueConverter).GetMethod(nameof(ValueConverter.FromLocal), BindingFlags.NonPublic | BindingFlags.Static)!;
-    private static readonly MethodInfo SetAttribute = typeof(Dictionary<string, string?>).GetProperty("Item")!.SetMethod!;
+    private static readonly MethodInfo SetAttribute = typeof(AttributeBag).GetMethod(nameof(AttributeBag.SetAt))!;
 
     /// <summary>Numbers whose text in an attribute is their own <c>ToString(format, culture)</c>, as the general path writes it.</summary>
     private static readonly HashSet<Type> Numbers = [typeof(int), typeof(long), typeof(short), typeof(byte), typeof(decimal), typeof(double), typeof(float)];
@@ -43,13 +43,14 @@ internal sealed class ReadLane
     {
         var source = Expression.Parameter(typeof(IPositionalRow), "row");
         var record = Expression.Variable(recordType, "record");
-        var bag = Expression.Variable(typeof(Dictionary<string, string?>), "attributes");
+        var bag = Expression.Variable(typeof(AttributeBag), "attributes");
         var body = new List<Expression> { Expression.Assign(record, Expression.New(recordType)) };
-        // The record's attributes go into a bag of its own, set before any field, as the general path's first attribute makes one.
+        // The record's attributes go into a bag of its own, set before any field, as the general path's first attribute makes one;
+        // a key mapped twice (in any case) is one key, holding the last field's value.
+        var keys = writers.Select(w => w.Writer?.OwnAttribute?.Key).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
         if (writers.Select(w => w.Writer?.OwnAttribute).FirstOrDefault(a => a is not null) is var (property, _))
         {
-            body.Add(Expression.Assign(bag, Expression.New(typeof(Dictionary<string, string?>).GetConstructor([typeof(int), typeof(IEqualityComparer<string>)])!,
-                Expression.Constant(writers.Count(w => w.Writer?.OwnAttribute is not null)), Expression.Constant(StringComparer.OrdinalIgnoreCase))));
+            body.Add(Expression.Assign(bag, Expression.New(typeof(AttributeBag).GetConstructor([typeof(string[])])!, Expression.Constant(keys))));
             body.Add(Expression.Call(record, property.SetMethod!, bag));
         }
         var general = Expression.Constant(setField);
@@ -69,7 +70,8 @@ internal sealed class ReadLane
             var properties = writer.Properties;
             Expression Set(Expression? value) =>
                 attribute is { Key: var key } && (typed is not null || value is null)
-                    ? Expression.Call(bag, SetAttribute, Expression.Constant(key), value ?? Expression.Constant(null, typeof(string)))
+                    ? Expression.Call(bag, SetAttribute, Expression.Constant(Array.FindIndex(keys, k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase))),
+                        value ?? Expression.Constant(null, typeof(string)))
                 : properties is not null && (typed is not null || value is null)
                     ? Assign(record, properties, value is null ? Expression.Default(writer.ValueType) : Expression.Convert(value, writer.ValueType))
                     : Expression.Invoke(general, record, Expression.Constant(i), value is null ? Expression.Constant(null) : Expression.Convert(value, typeof(object)));
