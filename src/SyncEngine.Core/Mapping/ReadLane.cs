@@ -54,6 +54,19 @@ internal sealed class ReadLane
             body.Add(Expression.Call(record, property.SetMethod!, bag));
         }
         var general = Expression.Constant(setField);
+        // A column several fields read (the id and the SKU from one column) is read once.
+        var shared = new Dictionary<int, ParameterExpression>();
+        var uses = writers.Select(w => w.Field.Expression is { Source: PathSource path } ? row.PositionOf(path.Path) : -1)
+            .Where(p => p >= 0 && row.FixedTypeAt(p) is not null).GroupBy(p => p).Where(g => g.Count() > 1).Select(g => g.Key);
+        foreach (var position in uses)
+        {
+            var type = row.FixedTypeAt(position)!;
+            var value = Expression.Variable(type, "column" + position);
+            shared[position] = value;
+            var at = Expression.Constant(position);
+            body.Add(Expression.Assign(value, Expression.Condition(Expression.Call(source, IsNullAt, at), Expression.Default(type), Read(source, at, type))));
+        }
+        Expression Column(Expression at, Type type) => shared.TryGetValue((int)((ConstantExpression)at).Value!, out var value) ? value : Read(source, at, type);
         for (var i = 0; i < writers.Length; i++)
         {
             var (field, writer) = writers[i];
@@ -65,8 +78,8 @@ internal sealed class ReadLane
             var at = Expression.Constant(position);
             var attribute = writer.OwnAttribute;
             var typed = attribute is null
-                ? Typed(source, at, columnType, writer.PlainType, timeZone)
-                : AttributeText(source, at, columnType, expression.Format, expression.Culture ?? culture);
+                ? Typed(Column(at, columnType), columnType, writer.PlainType, timeZone)
+                : AttributeText(Column(at, columnType), columnType, expression.Format, expression.Culture ?? culture);
             var properties = writer.Properties;
             Expression Set(Expression? value) =>
                 attribute is { Key: var key } && (typed is not null || value is null)
@@ -80,25 +93,25 @@ internal sealed class ReadLane
             body.Add(Expression.IfThenElse(Expression.Call(source, IsNullAt, at), whenNull, Set(typed ?? Expression.Call(source, ValueAt, at))));
         }
         body.Add(Expression.Convert(record, typeof(object)));
-        return Expression.Lambda<Func<IPositionalRow, object>>(Expression.Block([record, bag], body), source).Compile();
+        return Expression.Lambda<Func<IPositionalRow, object>>(Expression.Block([record, bag, .. shared.Values], body), source).Compile();
     }
 
     /// <summary>
     /// The column read as the field's type where that is plain: the same type (not a DateTime, which the general path places
     /// in the mapping's zone), text trimmed, an instant of a timestamp column; null for any other, which the general path converts.
     /// </summary>
-    private static Expression? Typed(ParameterExpression source, Expression at, Type column, Type field, TimeZoneInfo timeZone)
+    /// <param name="value">The column's value as its own type.</param>
+    private static Expression? Typed(Expression value, Type column, Type field, TimeZoneInfo timeZone)
     {
-        if (column == typeof(string) && field == typeof(string)) return Expression.Call(Read(source, at, column), Trim);
-        if (column == typeof(DateTime) && field == typeof(DateTimeOffset)) return Expression.Call(FromLocal, Read(source, at, column), Expression.Constant(timeZone));
-        if (column == field && column.IsValueType && column != typeof(DateTime) && column != typeof(DateOnly)) return Read(source, at, column);
+        if (column == typeof(string) && field == typeof(string)) return Expression.Call(value, Trim);
+        if (column == typeof(DateTime) && field == typeof(DateTimeOffset)) return Expression.Call(FromLocal, value, Expression.Constant(timeZone));
+        if (column == field && column.IsValueType && column != typeof(DateTime) && column != typeof(DateOnly)) return value;
         return null;
     }
 
     /// <summary>An attribute's text where it is plain: text trimmed, a number as its own text in the field's culture; null for any other.</summary>
-    private static Expression? AttributeText(ParameterExpression source, Expression at, Type column, string? format, CultureInfo culture)
+    private static Expression? AttributeText(Expression value, Type column, string? format, CultureInfo culture)
     {
-        var value = Read(source, at, column);
         if (column == typeof(string)) return Expression.Call(value, Trim);
         if (!Numbers.Contains(column)) return null;
         return Expression.Call(value, column.GetMethod(nameof(ToString), [typeof(string), typeof(IFormatProvider)])!,
