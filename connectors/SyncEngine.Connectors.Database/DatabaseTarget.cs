@@ -237,7 +237,7 @@ internal sealed class WritePlan(TableInfo header, IReadOnlyList<ColumnInfo> colu
     public BoundRecord Bind(int index, string key, MappedRow row, TimeZoneInfo timeZone)
     {
         var header = new object?[Columns.Count];
-        for (var i = 0; i < header.Length; i++) header[i] = ColumnValue.Convert(row.Fields[i].Value, Columns[i], timeZone, row.Fields[i].Key);
+        for (var i = 0; i < header.Length; i++) header[i] = ColumnValue.Convert(row.Values[i], Columns[i], timeZone, row.Names[i]);
         if (Children.Count == 0) return new BoundRecord(index, key, header, []);
         var children = new List<IReadOnlyList<object?[]>>(Children.Count);
         foreach (var child in Children) children.Add(child.Bind(row, timeZone));
@@ -306,7 +306,7 @@ internal sealed class ChildPlan
         {
             try
             {
-                return _fieldIndexes.Select((field, i) => ColumnValue.Convert(row.Fields[field].Value, _columns[i], timeZone, row.Fields[field].Key)).ToArray();
+                return _fieldIndexes.Select((field, i) => ColumnValue.Convert(row.Values[field], _columns[i], timeZone, row.Names[field])).ToArray();
             }
             catch (RecordException ex)
             {

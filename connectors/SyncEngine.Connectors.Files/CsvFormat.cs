@@ -58,10 +58,10 @@ internal sealed class CsvFormat(FileLayout layout) : RecordFormat(layout)
 
     private void Lines(CsvWriter csv, MappedRow row)
     {
-        Line(csv, Layout.Record.Marker, row.Fields);
+        Line(csv, Layout.Record.Marker, row.Values);
         foreach (var child in Layout.Children)
         {
-            foreach (var line in row.Children.GetValueOrDefault(child.Name) ?? []) Line(csv, child.Layout.Marker, line.Fields);
+            foreach (var line in row.Children.GetValueOrDefault(child.Name) ?? []) Line(csv, child.Layout.Marker, line.Values);
         }
     }
 
@@ -72,10 +72,10 @@ internal sealed class CsvFormat(FileLayout layout) : RecordFormat(layout)
         csv.EndRecord();
     }
 
-    private static void Line(CsvWriter csv, string? marker, IReadOnlyList<KeyValuePair<string, object?>> fields)
+    private static void Line(CsvWriter csv, string? marker, object?[] values)
     {
         if (marker is not null) csv.WriteField(marker);
-        for (var i = 0; i < fields.Count; i++) csv.WriteField((string?)fields[i].Value);
+        for (var i = 0; i < values.Length; i++) csv.WriteField((string?)values[i]);
         csv.EndRecord();
     }
 

@@ -101,9 +101,10 @@ internal sealed class JsonFormat(FileLayout layout) : RecordFormat(layout)
     private static void WriteRow(JsonTextWriter json, MappedRow row, IReadOnlyList<ChildLayout> children)
     {
         json.WriteStartObject();
-        foreach (var (name, value) in row.Fields)
+        for (var i = 0; i < row.Values.Length; i++)
         {
-            json.WritePropertyName(name);
+            var value = row.Values[i];
+            json.WritePropertyName(row.Names[i]);
             switch (value)
             {
                 case null:

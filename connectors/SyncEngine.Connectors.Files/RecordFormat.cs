@@ -78,13 +78,14 @@ internal abstract class RecordFormat(FileLayout layout)
 
     private MappedRow Prepare(MappedRow row, RowLayout layout, string prefix)
     {
-        var fields = row.Fields as KeyValuePair<string, object?>[] ?? new KeyValuePair<string, object?>[row.Fields.Count];
-        for (var i = 0; i < fields.Length; i++)
+        // The mapping made the row for this file alone: its values are replaced in place.
+        var values = row.Values;
+        for (var i = 0; i < values.Length; i++)
         {
-            var (name, value) = row.Fields[i];
-            fields[i] = new(name, Value(prefix + name, name, value, layout));
+            var name = row.Names[i];
+            values[i] = Value(prefix + name, name, values[i], layout);
         }
-        if (Layout.Children.Count == 0) return ReferenceEquals(fields, row.Fields) ? row : new MappedRow(fields, MappedRow.NoChildren);
+        if (Layout.Children.Count == 0) return row;
         var children = new Dictionary<string, IReadOnlyList<MappedRow>>(Layout.Children.Count, StringComparer.OrdinalIgnoreCase);
         foreach (var child in Layout.Children)
         {
@@ -93,7 +94,7 @@ internal abstract class RecordFormat(FileLayout layout)
             for (var i = 0; i < rows.Count; i++) prepared.Add(Prepare(rows[i], child.Layout, $"{child.Name}[{i + 1}]."));
             children[child.Name] = prepared;
         }
-        return new MappedRow(fields, children);
+        return new MappedRow(row.Names, values, children);
     }
 }
 

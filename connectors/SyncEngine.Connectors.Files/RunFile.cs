@@ -348,11 +348,11 @@ internal static class PartCodec
     {
         json.WriteStartObject();
         json.WriteStartArray("f");
-        foreach (var (name, value) in row.Fields)
+        for (var i = 0; i < row.Values.Length; i++)
         {
             json.WriteStartArray();
-            json.WriteStringValue(name);
-            WriteValue(json, value);
+            json.WriteStringValue(row.Names[i]);
+            WriteValue(json, row.Values[i]);
             json.WriteEndArray();
         }
         json.WriteEndArray();
@@ -446,11 +446,11 @@ internal sealed class BinaryRows(IBufferWriter<byte> output)
 
     private void Write(MappedRow row)
     {
-        Count(row.Fields.Count);
-        foreach (var (name, value) in row.Fields)
+        Count(row.Values.Length);
+        for (var i = 0; i < row.Values.Length; i++)
         {
-            Name(name);
-            Value(value);
+            Name(row.Names[i]);
+            Value(row.Values[i]);
         }
         Count(row.Children.Count);
         foreach (var (name, children) in row.Children)
@@ -562,16 +562,33 @@ internal sealed class BinaryRows(IBufferWriter<byte> output)
     public sealed class Reader(ReadOnlyMemory<byte> bytes)
     {
         private readonly List<string> _names = [];
+        private string[] _row = [];
         private int _at;
 
         public MappedRow? Next() => _at >= bytes.Length ? null : Row();
 
         private MappedRow Row()
         {
-            var fields = new KeyValuePair<string, object?>[Count()];
-            for (var i = 0; i < fields.Length; i++) fields[i] = new(Name(), Value());
+            var count = Count();
+            var values = new object?[count];
+            var names = _row.Length == count ? _row : new string[count];
+            var same = ReferenceEquals(names, _row);
+            for (var i = 0; i < count; i++)
+            {
+                var name = Name();
+                if (same && !ReferenceEquals(names[i], name))
+                {
+                    names = names[..i];
+                    Array.Resize(ref names, count);
+                    same = false;
+                }
+                names[i] = name;
+                values[i] = Value();
+            }
+            // Rows with the names of the row before share its array of names, as the rows of one mapping do.
+            if (!same) _row = names;
             var childCount = Count();
-            if (childCount == 0) return new MappedRow(fields, MappedRow.NoChildren);
+            if (childCount == 0) return new MappedRow(names, values, MappedRow.NoChildren);
             var children = new Dictionary<string, IReadOnlyList<MappedRow>>(childCount, StringComparer.OrdinalIgnoreCase);
             for (var c = 0; c < childCount; c++)
             {
@@ -580,7 +597,7 @@ internal sealed class BinaryRows(IBufferWriter<byte> output)
                 for (var r = 0; r < rows.Length; r++) rows[r] = Row();
                 children[name] = rows;
             }
-            return new MappedRow(fields, children);
+            return new MappedRow(names, values, children);
         }
 
         private string Name()

@@ -109,10 +109,11 @@ internal sealed class XmlFormat(FileLayout layout) : RecordFormat(layout)
     private void WriteRow(XmlWriter xml, string element, MappedRow row, IReadOnlyList<ChildLayout> children)
     {
         xml.WriteStartElement(null, element, Layout.Namespace);
-        foreach (var (name, value) in row.Fields)
+        for (var i = 0; i < row.Values.Length; i++)
         {
             // No value, no attribute or element: it reads back as no value.
-            if (value is not string text) continue;
+            if (row.Values[i] is not string text) continue;
+            var name = row.Names[i];
             if (Layout.Attributes) xml.WriteAttributeString(null, name, null, text);
             else xml.WriteElementString(null, name, Layout.Namespace, text);
         }

@@ -51,8 +51,12 @@ public sealed class ChildMapping
         Line = line;
         ElementType = elementType;
         Fields = fields;
+        Names = fields.Select(f => f.Name).ToArray();
         Writer = writer;
     }
+
+    /// <summary>The fields' names, shared by every row mapped.</summary>
+    internal string[] Names { get; }
 
     /// <summary>Write: the child rows' name (table or element). Read: the canonical collection (Lines).</summary>
     public string Name { get; }
@@ -92,6 +96,8 @@ public sealed class RecordMapping
     private Func<object, object?>?[]? _compiled;
     /// <summary>Every field compiled and no child rows: a row is the getters' values alone.</summary>
     private bool _compiledWhole;
+    /// <summary>The fields' names, shared by every row mapped.</summary>
+    private readonly string[] _names;
 
     internal RecordMapping(string file, JObject root, MappingDirection direction, Type recordType, CultureInfo culture, TimeZoneInfo timeZone,
         IReadOnlyList<FieldMapping> fields, IReadOnlyList<ChildMapping> children)
@@ -103,6 +109,7 @@ public sealed class RecordMapping
         Culture = culture;
         TimeZone = timeZone;
         Fields = fields;
+        _names = fields.Select(f => f.Name).ToArray();
         Children = children;
         _writers = direction == MappingDirection.Read ? fields.Select(f => (f, ModelWriter.Find(recordType, f.Name))).ToArray() : [];
         _lookups = fields.Concat(children.SelectMany(c => c.Fields)).SelectMany(f => f.Expression.Lookups()).ToArray();
@@ -134,7 +141,7 @@ public sealed class RecordMapping
         var run = new MappingRun { Culture = Culture, TimeZone = TimeZone, FormatZone = FormatZone, Direction = MappingDirection.Write, Context = context };
         var scope = new Scope { Current = record, Run = run };
         await ResolveLinksAsync(scope, context, cancellationToken);
-        return ToRow(scope, Fields, Children, Compiled(record));
+        return ToRow(scope, _names, Fields, Children, Compiled(record));
     }
 
     /// <summary>Whether <see cref="ToRowAsync"/> looks up id links; without, <see cref="ToRow(Entity)"/> maps, on any thread.</summary>
@@ -147,12 +154,12 @@ public sealed class RecordMapping
         var compiled = Compiled(record);
         if (compiled is not null && _compiledWhole)
         {
-            var values = new KeyValuePair<string, object?>[compiled.Length];
-            for (var i = 0; i < values.Length; i++) values[i] = new(Fields[i].Name, compiled[i]!(record));
-            return new MappedRow(values, MappedRow.NoChildren);
+            var values = new object?[compiled.Length];
+            for (var i = 0; i < values.Length; i++) values[i] = compiled[i]!(record);
+            return new MappedRow(_names, values, MappedRow.NoChildren);
         }
         var run = _writeRun ??= new MappingRun { Culture = Culture, TimeZone = TimeZone, FormatZone = FormatZone, Direction = MappingDirection.Write };
-        return ToRow(new Scope { Current = record, Run = run }, Fields, Children, compiled);
+        return ToRow(new Scope { Current = record, Run = run }, _names, Fields, Children, compiled);
     }
 
     /// <summary>The compiled fields, for a record of the mapping's own type (built once; on several threads at once, alike).</summary>
@@ -231,12 +238,13 @@ public sealed class RecordMapping
         writer.Set(target, value);
     }
 
-    private static MappedRow ToRow(Scope scope, IReadOnlyList<FieldMapping> fields, IReadOnlyList<ChildMapping> children, Func<object, object?>?[]? compiled = null)
+    private static MappedRow ToRow(Scope scope, string[] names, IReadOnlyList<FieldMapping> fields, IReadOnlyList<ChildMapping> children,
+        Func<object, object?>?[]? compiled = null)
     {
-        var values = new KeyValuePair<string, object?>[fields.Count];
+        var values = new object?[fields.Count];
         for (var i = 0; i < fields.Count; i++)
-            values[i] = new(fields[i].Name, compiled?[i] is { } get ? get(scope.Current) : fields[i].Expression.Evaluate(scope));
-        if (children.Count == 0) return new MappedRow(values, MappedRow.NoChildren);
+            values[i] = compiled?[i] is { } get ? get(scope.Current) : fields[i].Expression.Evaluate(scope);
+        if (children.Count == 0) return new MappedRow(names, values, MappedRow.NoChildren);
 
         var rows = new Dictionary<string, IReadOnlyList<MappedRow>>(children.Count, StringComparer.OrdinalIgnoreCase);
         foreach (var child in children)
@@ -250,7 +258,7 @@ public sealed class RecordMapping
                     var childScope = new Scope { Current = item!, Parent = scope, Index = ++index, Run = scope.Run };
                     try
                     {
-                        list.Add(ToRow(childScope, child.Fields, []));
+                        list.Add(ToRow(childScope, child.Names, child.Fields, []));
                     }
                     catch (RecordException ex)
                     {
@@ -261,7 +269,7 @@ public sealed class RecordMapping
             }
             rows[child.Name] = list;
         }
-        return new MappedRow(values, rows);
+        return new MappedRow(names, values, rows);
     }
 
     private async Task ResolveLinksAsync(Scope scope, MappingContext context, CancellationToken cancellationToken)

@@ -2,17 +2,56 @@ namespace SyncEngine.Core.Mapping;
 
 /// <summary>
 /// One record in the external system's terms: named fields in mapping order, and child rows (document lines) by child name.
-/// Values are typed (string, decimal, long, bool, DateTimeOffset, ...) unless the mapping formatted them as text.
+/// Values are typed (string, decimal, long, bool, DateTimeOffset, ...) unless the mapping formatted them as text. The names
+/// are the mapping's, shared by all its rows; the values are this row's own.
 /// </summary>
-public sealed class MappedRow(IReadOnlyList<KeyValuePair<string, object?>> fields, IReadOnlyDictionary<string, IReadOnlyList<MappedRow>> children)
+public sealed class MappedRow : IReadOnlyList<KeyValuePair<string, object?>>
 {
     public static readonly IReadOnlyDictionary<string, IReadOnlyList<MappedRow>> NoChildren = new Dictionary<string, IReadOnlyList<MappedRow>>(0);
 
-    public IReadOnlyList<KeyValuePair<string, object?>> Fields { get; } = fields;
+    public MappedRow(IReadOnlyList<string> names, object?[] values, IReadOnlyDictionary<string, IReadOnlyList<MappedRow>> children)
+    {
+        if (names.Count != values.Length) throw new ArgumentException($"{names.Count} field names for {values.Length} values", nameof(values));
+        Names = names;
+        Values = values;
+        Children = children;
+    }
 
-    public IReadOnlyDictionary<string, IReadOnlyList<MappedRow>> Children { get; } = children;
+    public MappedRow(IReadOnlyList<KeyValuePair<string, object?>> fields, IReadOnlyDictionary<string, IReadOnlyList<MappedRow>> children)
+        : this(fields.Select(f => f.Key).ToArray(), fields.Select(f => f.Value).ToArray(), children)
+    {
+    }
 
-    public object? this[string field] => Fields.FirstOrDefault(f => string.Equals(f.Key, field, StringComparison.OrdinalIgnoreCase)).Value;
+    /// <summary>The fields as name and value, in mapping order.</summary>
+    public IReadOnlyList<KeyValuePair<string, object?>> Fields => this;
+
+    public IReadOnlyList<string> Names { get; }
+
+    /// <summary>The values by field position; a file format preparing the row for its file replaces them in place.</summary>
+    public object?[] Values { get; }
+
+    public IReadOnlyDictionary<string, IReadOnlyList<MappedRow>> Children { get; }
+
+    public object? this[string field]
+    {
+        get
+        {
+            for (var i = 0; i < Values.Length; i++)
+                if (string.Equals(Names[i], field, StringComparison.OrdinalIgnoreCase)) return Values[i];
+            return null;
+        }
+    }
+
+    KeyValuePair<string, object?> IReadOnlyList<KeyValuePair<string, object?>>.this[int index] => new(Names[index], Values[index]);
+
+    int IReadOnlyCollection<KeyValuePair<string, object?>>.Count => Values.Length;
+
+    IEnumerator<KeyValuePair<string, object?>> IEnumerable<KeyValuePair<string, object?>>.GetEnumerator()
+    {
+        for (var i = 0; i < Values.Length; i++) yield return new(Names[i], Values[i]);
+    }
+
+    System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => ((IEnumerable<KeyValuePair<string, object?>>)this).GetEnumerator();
 }
 
 /// <summary>A row read from a file or table, for a read mapping to build a canonical record from.</summary>
