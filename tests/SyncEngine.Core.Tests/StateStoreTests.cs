@@ -128,7 +128,9 @@ public sealed class StateStoreTests
             Flow = "orders",
             Cursor = "2026-11-23T08:00:00Z|1234",
             Checksums = keys.Select(k => new KeyValuePair<string, string>(k, "sum-" + k)).ToList(),
-            Links = keys.Select(k => new IdLink("shop", "Order", k, "erp", "B-" + k)).ToList(),
+            // Links of other kinds in the same batch are kept apart.
+            Links = [.. keys.Take(600).Select(k => new IdLink("shop", "Order", k, "erp", "B-" + k)), new IdLink("shop", "Customer", "c-1", "erp", "K-1"),
+                new IdLink("shop", "Order", "order-1", "other-erp", "X-1"), .. keys.Skip(600).Select(k => new IdLink("shop", "Order", k, "erp", "B-" + k))],
         }, default);
 
         var links = await store.GetLinksAsync("shop", "Order", "erp", keys, default);
@@ -137,7 +139,8 @@ public sealed class StateStoreTests
         Assert.Equal("B-order-777", links["order-777"]);
         Assert.Equal(1234, sums.Count);
         Assert.Equal("2026-11-23T08:00:00Z|1234", await store.GetCursorAsync("orders", default));
-        Assert.Empty(await store.GetLinksAsync("shop", "Order", "other-erp", keys, default));
+        Assert.Equal(new Dictionary<string, string> { ["order-1"] = "X-1" }, await store.GetLinksAsync("shop", "Order", "other-erp", keys, default));
+        Assert.Equal(new Dictionary<string, string> { ["c-1"] = "K-1" }, await store.GetLinksAsync("shop", "Customer", "erp", ["c-1", "order-1"], default));
     }
 
     [Fact]

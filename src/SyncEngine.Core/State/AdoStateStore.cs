@@ -155,11 +155,12 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
             "ON CONFLICT (flow, record_key) DO UPDATE SET checksum = excluded.checksum, updated_ms = excluded.updated_ms", cancellationToken);
 
         // A batch's links are all of one entity from one system into another: those go once, the ids per row.
-        foreach (var group in commit.Links.GroupBy(l => (l.System, l.Entity, l.TargetSystem)))
+        foreach (var group in OfOneKind(commit.Links))
         {
+            var first = group[0];
             await dialect.UpsertAsync(connection, tx, "links", [("external_id", "text"), ("target_id", "text")],
                 LastPerKey(group, l => l.ExternalId, l => new object?[] { l.ExternalId, l.TargetId }),
-                [("system", "text", group.Key.System), ("entity", "text", group.Key.Entity), ("target_system", "text", group.Key.TargetSystem), ("updated_ms", "bigint", now)],
+                [("system", "text", first.System), ("entity", "text", first.Entity), ("target_system", "text", first.TargetSystem), ("updated_ms", "bigint", now)],
                 "ON CONFLICT (system, entity, external_id, target_system) DO UPDATE SET target_id = excluded.target_id, updated_ms = excluded.updated_ms",
                 cancellationToken);
         }
@@ -448,6 +449,17 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
     }
 
     /// <summary>The rows of the items, the last of each key only: one statement cannot change a row twice.</summary>
+    /// <summary>The links by system, entity and target system; a flow's batch has one kind only, which needs no grouping.</summary>
+    private static IEnumerable<IReadOnlyList<IdLink>> OfOneKind(IReadOnlyList<IdLink> links)
+    {
+        if (links.Count == 0) return [];
+        var first = links[0];
+        var alike = true;
+        for (var i = 1; i < links.Count && alike; i++)
+            alike = links[i].System == first.System && links[i].Entity == first.Entity && links[i].TargetSystem == first.TargetSystem;
+        return alike ? [links] : links.GroupBy(l => (l.System, l.Entity, l.TargetSystem)).Select(g => (IReadOnlyList<IdLink>)g.ToList());
+    }
+
     private static List<object?[]> LastPerKey<T>(IEnumerable<T> items, Func<T, string> key, Func<T, object?[]> row)
     {
         var count = items.TryGetNonEnumeratedCount(out var known) ? known : 0;
