@@ -578,8 +578,9 @@ internal sealed class BinaryRows(IBufferWriter<byte> output)
                 var name = Name();
                 if (same && !ReferenceEquals(names[i], name))
                 {
-                    names = names[..i];
-                    Array.Resize(ref names, count);
+                    var own = new string[count];
+                    Array.Copy(names, own, i);
+                    names = own;
                     same = false;
                 }
                 names[i] = name;

@@ -448,7 +448,6 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
         }
     }
 
-    /// <summary>The rows of the items, the last of each key only: one statement cannot change a row twice.</summary>
     /// <summary>The links by system, entity and target system; a flow's batch has one kind only, which needs no grouping.</summary>
     private static IEnumerable<IReadOnlyList<IdLink>> OfOneKind(IReadOnlyList<IdLink> links)
     {
@@ -460,6 +459,7 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
         return alike ? [links] : links.GroupBy(l => (l.System, l.Entity, l.TargetSystem)).Select(g => (IReadOnlyList<IdLink>)g.ToList());
     }
 
+    /// <summary>The rows of the items, the last of each key only: one statement cannot change a row twice.</summary>
     private static List<object?[]> LastPerKey<T>(IEnumerable<T> items, Func<T, string> key, Func<T, object?[]> row)
     {
         var count = items.TryGetNonEnumeratedCount(out var known) ? known : 0;
