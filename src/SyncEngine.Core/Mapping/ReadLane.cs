@@ -66,7 +66,7 @@ internal sealed class ReadLane
             var at = Expression.Constant(position);
             body.Add(Expression.Assign(value, Expression.Condition(Expression.Call(source, IsNullAt, at), Expression.Default(type), Read(source, at, type))));
         }
-        Expression Column(Expression at, Type type) => shared.TryGetValue((int)((ConstantExpression)at).Value!, out var value) ? value : Read(source, at, type);
+        Expression Column(int position, Type type) => shared.TryGetValue(position, out var value) ? value : Read(source, Expression.Constant(position), type);
         for (var i = 0; i < writers.Length; i++)
         {
             var (field, writer) = writers[i];
@@ -78,8 +78,8 @@ internal sealed class ReadLane
             var at = Expression.Constant(position);
             var attribute = writer.OwnAttribute;
             var typed = attribute is null
-                ? Typed(Column(at, columnType), columnType, writer.PlainType, timeZone)
-                : AttributeText(Column(at, columnType), columnType, expression.Format, expression.Culture ?? culture);
+                ? Typed(Column(position, columnType), columnType, writer.PlainType, timeZone)
+                : AttributeText(Column(position, columnType), columnType, expression.Format, expression.Culture ?? culture);
             var properties = writer.Properties;
             Expression Set(Expression? value) =>
                 attribute is { Key: var key } && (typed is not null || value is null)
