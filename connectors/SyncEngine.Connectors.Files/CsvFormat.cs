@@ -79,17 +79,25 @@ internal sealed class CsvFormat(FileLayout layout) : RecordFormat(layout)
         csv.EndRecord();
     }
 
-    public override IRowReader OpenReader(TextReader reader, string fileName) => new Reader(Layout, reader);
+    /// <summary>
+    /// The column sets of the files read, by their names: the files with one header share one set, and a mapping reads them
+    /// through one compiled lane.
+    /// </summary>
+    private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LineColumns> _columns = new(StringComparer.Ordinal);
+
+    public override IRowReader OpenReader(TextReader reader, string fileName) => new Reader(Layout, reader, _columns);
 
     private sealed class Reader : LineRowReader
     {
+        private readonly System.Collections.Concurrent.ConcurrentDictionary<string, LineColumns> _columns;
         private readonly CsvReader _csv;
         private readonly Dictionary<long, string> _malformed = [];
         private readonly Dictionary<RowLayout, IReadOnlyList<string>> _headers = [];
         private readonly Dictionary<RowLayout, IReadOnlyList<string>> _required = [];
 
-        public Reader(FileLayout layout, TextReader text) : base(layout)
+        public Reader(FileLayout layout, TextReader text, System.Collections.Concurrent.ConcurrentDictionary<string, LineColumns> columns) : base(layout)
         {
+            _columns = columns;
             _csv = CsvReader.Create(text, new CsvReaderOptions
             {
                 Separator = layout.Delimiter,
@@ -165,19 +173,21 @@ internal sealed class CsvFormat(FileLayout layout) : RecordFormat(layout)
 
         /// <summary>
         /// The columns of a line: by the header's or file.columns' names (one set per record type), else numbered from 1.
-        /// Found once per set of names.
+        /// Found once per set of names in this file, and shared with the files read before that have the same names.
         /// </summary>
         private LineColumns Columns(IReadOnlyList<string>? names, int count)
         {
             if (names is null)
             {
                 if (!_numbered.TryGetValue(count, out var numbered))
-                    _numbered[count] = numbered = new LineColumns(Enumerable.Range(1, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList());
+                    _numbered[count] = numbered = Shared(Enumerable.Range(1, count).Select(i => i.ToString(System.Globalization.CultureInfo.InvariantCulture)).ToList());
                 return numbered;
             }
-            if (!_named.TryGetValue(names, out var columns)) _named[names] = columns = new LineColumns(names);
+            if (!_named.TryGetValue(names, out var columns)) _named[names] = columns = Shared(names);
             return columns;
         }
+
+        private LineColumns Shared(IReadOnlyList<string> names) => _columns.GetOrAdd(string.Join('\0', names), _ => new LineColumns(names));
 
         /// <summary>A header that lacks a column the mapping reads would give every record empty values: the file is refused.</summary>
         private IReadOnlyList<string> Header(string[] names, RowLayout row, int line)

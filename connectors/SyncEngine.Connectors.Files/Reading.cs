@@ -38,7 +38,7 @@ internal interface IRowReader : IAsyncDisposable
 /// The values of one record (a line, an element, an object) by field name, with its child rows. Remembers which field
 /// the mapping read last, so a value that does not convert is reported with the line and column it came from.
 /// </summary>
-internal sealed class FileRow(int line, IReadOnlyDictionary<string, object?> values, IReadOnlyDictionary<string, IReadOnlyList<ISourceRow>>? children, RowTrace trace)
+internal class FileRow(int line, IReadOnlyDictionary<string, object?> values, IReadOnlyDictionary<string, IReadOnlyList<ISourceRow>>? children, RowTrace trace)
     : ISourceRow
 {
     public int Line { get; } = line;
@@ -53,6 +53,31 @@ internal sealed class FileRow(int line, IReadOnlyDictionary<string, object?> val
     }
 
     public IReadOnlyList<ISourceRow> Children(string name) => children?.GetValueOrDefault(name) ?? [];
+}
+
+/// <summary>
+/// A record that is one line of a csv file: its text values sit at the positions of the file's columns, so a mapping reads
+/// them by position, the same for every line with those columns.
+/// </summary>
+internal sealed class LineRow(int line, LineValues values, RowTrace trace) : FileRow(line, values, null, trace), IPositionalRow
+{
+    public object Columns => values.Columns;
+
+    public int PositionOf(string field) => values.Columns.Positions.TryGetValue(field, out var position) ? position : -1;
+
+    /// <summary>The value at a position, remembered as the field read last, as <see cref="FileRow.TryGet"/> does.</summary>
+    public object? ValueAt(int position)
+    {
+        Trace.Row = this;
+        Trace.Field = values.Columns.Names[position];
+        return values.Items[position];
+    }
+
+    public Type? FixedTypeAt(int position) => typeof(string);
+
+    public bool IsNullAt(int position) => values.Items[position] is null;
+
+    public T TypedValueAt<T>(int position) => (T)(object)values.Items[position];
 }
 
 /// <summary>The row and field a mapping read last, shared by the rows of one record.</summary>

@@ -185,7 +185,8 @@ internal abstract class LineRowReader(FileLayout layout) : IRowReader
         /// <summary>A record that is one line, as a file without record types has them: no group to gather.</summary>
         public static RowRecord Single(FileLine line) => line.Problem is { } problem
             ? new RowRecord($"line {line.Number}", line.Raw, null, problem)
-            : new RowRecord($"line {line.Number}", line.Raw, new FileRow(line.Number, line.Values!, null, new RowTrace()), null);
+            : new RowRecord($"line {line.Number}", line.Raw,
+                line.Values is LineValues values ? new LineRow(line.Number, values, new RowTrace()) : new FileRow(line.Number, line.Values!, null, new RowTrace()), null);
 
         public RowRecord ToRecord()
         {
@@ -218,6 +219,11 @@ internal sealed class LineColumns
 /// <summary>One line's values by column name, case-insensitive, without a dictionary of its own.</summary>
 internal sealed class LineValues(LineColumns columns, string[] values) : IReadOnlyDictionary<string, object?>
 {
+    public LineColumns Columns => columns;
+
+    /// <summary>The values in column order.</summary>
+    public string[] Items => values;
+
     public object? this[string key] => TryGetValue(key, out var value) ? value : throw new KeyNotFoundException($"no column '{key}'");
 
     public IEnumerable<string> Keys => columns.Positions.Keys;

@@ -334,6 +334,100 @@ public sealed class MappingTests : IDisposable
         Assert.Contains("the record has no id", Assert.Throws<RecordException>(() => mapping.FromRow(new PositionalRow(columns, types, bad, typedColumns: true))).Message);
     }
 
+    [Fact]
+    public void Text_columns_give_the_same_record_as_values_read_by_name()
+    {
+        var path = _folder["text.json"];
+        File.WriteAllText(path, """
+            {
+              "record": "StockMovement", "direction": "read", "culture": "de-DE", "timeZone": "Europe/Budapest",
+              "fields": {
+                "Id": { "template": "{beleg}/{pos}" }, "Reference": "beleg", "Sku": "artikel", "Warehouse": { "path": "lager", "default": "HAUPT" },
+                "Kind": "art", "Quantity": "menge", "OccurredAt": "datum",
+                "Attributes.pos": "pos", "Attributes.source": { "const": "kasse" }, "Attributes.price": "preis"
+              }
+            }
+            """);
+        var mapping = MappingLoader.Load(path);
+        string[] columns = ["beleg", "pos", "artikel", "lager", "art", "menge", "datum", "preis"];
+        var rows = new[]
+        {
+            // Text is trimmed, a German number and a wall-clock time of Budapest are parsed, an empty warehouse takes its default.
+            new[] { "B1", "1", " A1 ", "", "sale", " 1.234,5 ", "2026-07-01 10:00", " 9,90 " },
+            // Blank text is no value: the quantity keeps the model's default; a time with its offset keeps it.
+            new[] { "B1", "2", "A2", "NORD", "Receipt", "  ", "2026-01-01T00:00:00Z", "" },
+        };
+        var lines = new TextRows(columns);
+        foreach (var values in rows)
+        {
+            var laned = (StockMovement)mapping.FromRow(lines.Row(values));
+            var general = (StockMovement)mapping.FromRow(new DictionaryRow(columns.Zip(values).ToDictionary(c => c.First, c => (object?)c.Second)));
+            Assert.Equal(CanonicalJson.Serialize(general), CanonicalJson.Serialize(laned));
+        }
+        Assert.True(lines.TypedReads > 0, "the text columns were read through the compiled lane");
+        var first = (StockMovement)mapping.FromRow(lines.Row(rows[0]));
+        Assert.Equal(("B1/1", "B1", "A1", "HAUPT", StockMovementKind.Sale, 1234.5m), (first.Id, first.Reference, first.Sku, first.Warehouse, first.Kind, first.Quantity));
+        Assert.Equal(new DateTimeOffset(2026, 7, 1, 10, 0, 0, TimeSpan.FromHours(2)), first.OccurredAt);
+        Assert.Equal(["pos", "source", "price"], first.Attributes.Keys);
+        Assert.Equal(("1", "kasse", "9,90"), (first.Attributes["pos"], first.Attributes["source"], first.Attributes["price"]));
+        var second = (StockMovement)mapping.FromRow(lines.Row(rows[1]));
+        Assert.Equal((StockMovementKind.Receipt, 0m, "NORD"), (second.Kind, second.Quantity, second.Warehouse));
+        Assert.Equal(new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero), second.OccurredAt);
+
+        // A value that does not convert fails as on the general path, naming field and value: an English decimal point in a
+        // German file is no number ten times too large, and a kind the model does not know is refused.
+        foreach (var (column, text) in new[] { (5, "2.5"), (5, "zwei"), (4, "theft"), (6, "31.02.2026") })
+        {
+            var values = (string[])rows[0].Clone();
+            values[column] = text;
+            var expected = Assert.Throws<RecordException>(() => mapping.FromRow(new DictionaryRow(columns.Zip(values).ToDictionary(c => c.First, c => (object?)c.Second))));
+            var actual = Assert.Throws<RecordException>(() => mapping.FromRow(lines.Row(values)));
+            Assert.Equal((expected.Message, expected.Field, expected.Value), (actual.Message, actual.Field, actual.Value));
+            Assert.Contains($"'{text}'", actual.Message);
+        }
+
+        // Blank text leaves a field that may be empty empty, and one that may not (Active) at the model's default.
+        File.WriteAllText(path, """
+            { "record": "Product", "direction": "read", "culture": "de-DE",
+              "fields": { "Id": "nr", "Sku": "nr", "Weight": "gewicht", "Active": "aktiv", "UpdatedAt": "datum" } }
+            """);
+        var products = MappingLoader.Load(path);
+        var articles = new TextRows(["nr", "gewicht", "aktiv", "datum"]);
+        var blank = (Product)products.FromRow(articles.Row(["P1", " ", "", "  "]));
+        Assert.Equal(((decimal?)null, true, (DateTimeOffset?)null), (blank.Weight, blank.Active, blank.UpdatedAt));
+        var full = (Product)products.FromRow(articles.Row(["P2", "0,25", "nein", "2026-03-01T08:00:00+01:00"]));
+        Assert.Equal((0.25m, false, new DateTimeOffset(2026, 3, 1, 8, 0, 0, TimeSpan.FromHours(1))), (full.Weight, full.Active, full.UpdatedAt!.Value));
+        Assert.True(articles.TypedReads > 0, "the text columns were read through the compiled lane");
+    }
+
+    /// <summary>The lines of a text file with one set of columns: every value is text.</summary>
+    private sealed class TextRows(string[] columns)
+    {
+        public string[] Names { get; } = columns;
+
+        public int TypedReads { get; set; }
+
+        public IPositionalRow Row(string[] values) => new Line(this, values);
+
+        private sealed class Line(TextRows rows, string[] values) : IPositionalRow
+        {
+            public object Columns => rows;
+            public int PositionOf(string field) => Array.FindIndex(rows.Names, c => string.Equals(c, field, StringComparison.OrdinalIgnoreCase));
+            public object? ValueAt(int position) => values[position];
+            public Type? FixedTypeAt(int position) => typeof(string);
+            public bool IsNullAt(int position) => false;
+
+            public T TypedValueAt<T>(int position)
+            {
+                rows.TypedReads++;
+                return (T)(object)values[position];
+            }
+
+            public bool TryGet(string field, out object? value) => (value = PositionOf(field) is >= 0 and var i ? values[i] : null) is not null;
+            public IReadOnlyList<ISourceRow> Children(string name) => [];
+        }
+    }
+
     /// <summary>A database reader's current row: typed columns (PostgreSQL) or values of their own type (SQLite).</summary>
     private sealed class PositionalRow(string[] columns, Type[] types, object?[] values, bool typedColumns) : IPositionalRow
     {

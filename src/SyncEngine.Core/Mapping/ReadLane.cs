@@ -5,9 +5,10 @@ using System.Reflection;
 namespace SyncEngine.Core.Mapping;
 
 /// <summary>
-/// A read mapping compiled for one set of typed columns (a database result): each column read as its own type and set on
-/// the record in one step, without boxing, and nothing evaluated per field. It gives what <see cref="RecordMapping.FromRow"/>
-/// gives by evaluating each field; a field whose conversion is not one of the plain cases below is converted as there.
+/// A read mapping compiled for one set of columns (a database result, the lines of a csv file): each plain column read as
+/// its own type, or parsed from its text, and set on the record in one step, without boxing; a constant found once; any
+/// other field evaluated as <see cref="RecordMapping.FromRow"/> evaluates it. It gives what the general path gives, and
+/// where a value does not convert, the general path reads the record again and names field and value.
 /// </summary>
 internal sealed class ReadLane
 {
@@ -16,10 +17,16 @@ internal sealed class ReadLane
     private static readonly MethodInfo ValueAt = typeof(IPositionalRow).GetMethod(nameof(IPositionalRow.ValueAt))!;
     private static readonly MethodInfo Trim = typeof(string).GetMethod(nameof(string.Trim), Type.EmptyTypes)!;
     private static readonly MethodInfo FromLocal = typeof(ValueConverter).GetMethod(nameof(ValueConverter.FromLocal), BindingFlags.NonPublic | BindingFlags.Static)!;
+    private static readonly MethodInfo ParseText = typeof(ValueConverter).GetMethod(nameof(ValueConverter.ParseText), BindingFlags.NonPublic | BindingFlags.Static)!;
     private static readonly MethodInfo SetAttribute = typeof(AttributeBag).GetMethod(nameof(AttributeBag.SetAt))!;
+    private static readonly MethodInfo SetField = typeof(RecordMapping).GetMethod(nameof(RecordMapping.SetField), BindingFlags.NonPublic | BindingFlags.Instance)!;
+    private static readonly MethodInfo FillField = typeof(RecordMapping).GetMethod(nameof(RecordMapping.FillField), BindingFlags.NonPublic | BindingFlags.Instance)!;
 
     /// <summary>Numbers whose text in an attribute is their own <c>ToString(format, culture)</c>, as the general path writes it.</summary>
     private static readonly HashSet<Type> Numbers = [typeof(int), typeof(long), typeof(short), typeof(byte), typeof(decimal), typeof(double), typeof(float)];
+
+    /// <summary>Types a field is parsed to from text as the general path parses them.</summary>
+    private static readonly HashSet<Type> Parsed = [typeof(decimal), typeof(int), typeof(long), typeof(double), typeof(bool), typeof(DateTimeOffset), typeof(DateTime), typeof(Guid)];
 
     private ReadLane(object columns, Func<IPositionalRow, object>? build)
     {
@@ -30,17 +37,15 @@ internal sealed class ReadLane
     /// <summary>The columns the lane was compiled for (<see cref="IPositionalRow.Columns"/>).</summary>
     public object Columns { get; }
 
-    /// <summary>Builds the record from the current row; null when the mapping cannot take the lane for these columns.</summary>
+    /// <summary>Builds the record from the current row; null when no field of the mapping reads a column these columns give plainly.</summary>
     public Func<IPositionalRow, object>? Build { get; }
 
-    /// <param name="setField">Converts and sets one field as the mapping's general path does (by field index), naming field and value when it cannot.</param>
-    public static ReadLane For(Type recordType, CultureInfo culture, TimeZoneInfo timeZone, (FieldMapping Field, ModelWriter? Writer)[] writers,
-        Action<object, int, object?> setField, IPositionalRow row) =>
-        new(row.Columns, Compile(recordType, culture, timeZone, writers, setField, row));
+    public static ReadLane For(RecordMapping mapping, IPositionalRow row) => new(row.Columns, Compile(mapping, row));
 
-    private static Func<IPositionalRow, object>? Compile(Type recordType, CultureInfo culture, TimeZoneInfo timeZone,
-        (FieldMapping Field, ModelWriter? Writer)[] writers, Action<object, int, object?> setField, IPositionalRow row)
+    private static Func<IPositionalRow, object>? Compile(RecordMapping mapping, IPositionalRow row)
     {
+        var writers = mapping.Writers;
+        var recordType = mapping.RecordType;
         var source = Expression.Parameter(typeof(IPositionalRow), "row");
         var record = Expression.Variable(recordType, "record");
         var bag = Expression.Variable(typeof(AttributeBag), "attributes");
@@ -53,11 +58,11 @@ internal sealed class ReadLane
             body.Add(Expression.Assign(bag, Expression.New(typeof(AttributeBag).GetConstructor([typeof(string[])])!, Expression.Constant(keys))));
             body.Add(Expression.Call(record, property.SetMethod!, bag));
         }
-        var general = Expression.Constant(setField);
+        var general = Expression.Constant(mapping);
         // A column several fields read (the id and the SKU from one column) is read once.
         var shared = new Dictionary<int, ParameterExpression>();
-        var uses = writers.Select(w => w.Field.Expression is { Source: PathSource path } ? row.PositionOf(path.Path) : -1)
-            .Where(p => p >= 0 && row.FixedTypeAt(p) is not null).GroupBy(p => p).Where(g => g.Count() > 1).Select(g => g.Key);
+        var uses = writers.Select(w => Plain(w.Field, row) is var (position, _) ? position : -1)
+            .Where(p => p >= 0).GroupBy(p => p).Where(g => g.Count() > 1).Select(g => g.Key);
         foreach (var position in uses)
         {
             var type = row.FixedTypeAt(position)!;
@@ -67,33 +72,72 @@ internal sealed class ReadLane
             body.Add(Expression.Assign(value, Expression.Condition(Expression.Call(source, IsNullAt, at), Expression.Default(type), Read(source, at, type))));
         }
         Expression Column(int position, Type type) => shared.TryGetValue(position, out var value) ? value : Read(source, Expression.Constant(position), type);
+        var laned = 0;
         for (var i = 0; i < writers.Length; i++)
         {
             var (field, writer) = writers[i];
-            if (writer is null || field.Expression is not { Source: PathSource { IsPlain: true } path, Default: null, Map: null, Round: null, Required: false } expression
-                || expression.Text.Count > 0)
-                return null;
-            var position = row.PositionOf(path.Path);
-            if (position < 0 || row.FixedTypeAt(position) is not { } columnType) return null;
-            var at = Expression.Constant(position);
+            if (writer is null) return null;
+            var expression = field.Expression;
             var attribute = writer.OwnAttribute;
-            var typed = attribute is null
-                ? Typed(Column(position, columnType), columnType, writer.PlainType, timeZone)
-                : AttributeText(Column(position, columnType), columnType, expression.Format, expression.Culture ?? culture);
             var properties = writer.Properties;
-            Expression Set(Expression? value) =>
-                attribute is { Key: var key } && (typed is not null || value is null)
+            var index = Expression.Constant(i);
+            // Sets a value of the field's own type (or text, for an attribute); one of another type goes through the general conversion.
+            Expression Set(Expression? value, bool typed) =>
+                attribute is { Key: var key } && (typed || value is null)
                     ? Expression.Call(bag, SetAttribute, Expression.Constant(Array.FindIndex(keys, k => string.Equals(k, key, StringComparison.OrdinalIgnoreCase))),
                         value ?? Expression.Constant(null, typeof(string)))
-                : properties is not null && (typed is not null || value is null)
+                : properties is not null && (typed || value is null)
                     ? Assign(record, properties, value is null ? Expression.Default(writer.ValueType) : Expression.Convert(value, writer.ValueType))
-                    : Expression.Invoke(general, record, Expression.Constant(i), value is null ? Expression.Constant(null) : Expression.Convert(value, typeof(object)));
+                    : Expression.Call(general, SetField, record, index, value is null ? Expression.Constant(null) : Expression.Convert(value, typeof(object)));
             // A NULL leaves a value type that cannot be null at the model's default, as the general path does.
-            var whenNull = writer.NeedsValue ? (Expression)Expression.Empty() : Set(null);
-            body.Add(Expression.IfThenElse(Expression.Call(source, IsNullAt, at), whenNull, Set(typed ?? Expression.Call(source, ValueAt, at))));
+            var whenNull = writer.NeedsValue ? (Expression)Expression.Empty() : Set(null, true);
+
+            if (expression.Source is ConstSource && mapping.ConstantOf(i, row, out var constant) && (constant is null || constant.GetType() == writer.PlainType))
+            {
+                // The same value for every record: found and converted once.
+                laned++;
+                if (constant is not null) body.Add(Set(Expression.Constant(constant, attribute is null ? constant.GetType() : typeof(string)), true));
+                else if (!writer.NeedsValue) body.Add(whenNull);
+                continue;
+            }
+            if (Plain(field, row) is not var (position, columnType))
+            {
+                body.Add(Expression.Call(general, FillField, record, index, source));
+                continue;
+            }
+            laned++;
+            var at = Expression.Constant(position);
+            var culture = expression.Culture ?? mapping.Culture;
+            if (attribute is null && columnType == typeof(string) && (Parsed.Contains(writer.PlainType) || writer.PlainType.IsEnum))
+            {
+                // Text parsed to the field's type; blank text is no value, as on the general path.
+                var nullable = typeof(Nullable<>).MakeGenericType(writer.PlainType);
+                var parsed = Expression.Variable(nullable, "parsed" + i);
+                body.Add(Expression.IfThenElse(Expression.Call(source, IsNullAt, at), whenNull, Expression.Block([parsed],
+                    Expression.Assign(parsed, Expression.Call(ParseText.MakeGenericMethod(writer.PlainType), Column(position, columnType),
+                        Expression.Constant(culture), Expression.Constant(expression.Format, typeof(string)), Expression.Constant(mapping.TimeZone))),
+                    Expression.IfThenElse(Expression.Property(parsed, nameof(Nullable<int>.HasValue)), Set(Expression.Property(parsed, nameof(Nullable<int>.Value)), true), whenNull))));
+                continue;
+            }
+            var typed = attribute is null
+                ? Typed(Column(position, columnType), columnType, writer.PlainType, mapping.TimeZone)
+                : AttributeText(Column(position, columnType), columnType, expression.Format, culture);
+            body.Add(Expression.IfThenElse(Expression.Call(source, IsNullAt, at), whenNull,
+                Set(typed ?? Expression.Call(source, ValueAt, at), typed is not null)));
         }
+        if (laned == 0) return null;
         body.Add(Expression.Convert(record, typeof(object)));
         return Expression.Lambda<Func<IPositionalRow, object>>(Expression.Block([record, bag, .. shared.Values], body), source).Compile();
+    }
+
+    /// <summary>The column a field reads as it is (a plain path, nothing applied to the value) and its type; null for any other field.</summary>
+    private static (int Position, Type Type)? Plain(FieldMapping field, IPositionalRow row)
+    {
+        if (field.Expression is not { Source: PathSource { IsPlain: true } path, Default: null, Map: null, Round: null, Required: false } expression
+            || expression.Text.Count > 0)
+            return null;
+        var position = row.PositionOf(path.Path);
+        return position >= 0 && row.FixedTypeAt(position) is { } type ? (position, type) : null;
     }
 
     /// <summary>

@@ -202,18 +202,56 @@ public sealed class RecordMapping
         return (Entity)record;
     }
 
-    /// <summary>The record built by the mapping's compiled lane for the row's typed columns; null where it takes none.</summary>
+    /// <summary>
+    /// The record built by the mapping's compiled lane for the row's columns; null where it takes none, or where a value does
+    /// not convert: the general path then reads the record again and names the field, the value and where it was read.
+    /// </summary>
     private object? FromLane(IPositionalRow row)
     {
         var lane = _lane;
         // Two flows reading through one mapping at once take turns here: each reader's lane is compiled once all the same.
         if (lane is null || !ReferenceEquals(lane.Columns, row.Columns)) _lane = lane = LaneFor(row);
-        return lane.Build?.Invoke(row);
+        if (lane.Build is not { } build) return null;
+        try
+        {
+            return build(row);
+        }
+        catch (Exception ex) when (ex is RecordException or FormatException or InvalidCastException or OverflowException)
+        {
+            return null;
+        }
     }
 
     /// <summary>Apart from <see cref="FromLane"/>, whose every call would otherwise allocate this lambda's closure.</summary>
-    private ReadLane LaneFor(IPositionalRow row) =>
-        _lanes.GetValue(row.Columns, _ => ReadLane.For(RecordType, Culture, TimeZone, _writers, (target, index, raw) => Set(target, _writers[index], raw), row));
+    private ReadLane LaneFor(IPositionalRow row) => _lanes.GetValue(row.Columns, _ => ReadLane.For(this, row));
+
+    /// <summary>Read: where each field goes on a record.</summary>
+    internal (FieldMapping Field, ModelWriter? Writer)[] Writers => _writers;
+
+    /// <summary>Read: converts and sets field <paramref name="index"/> from its source value, as the general path does.</summary>
+    internal void SetField(object target, int index, object? raw) => Set(target, _writers[index], raw);
+
+    /// <summary>Read: evaluates field <paramref name="index"/> on the row and sets it, as the general path does.</summary>
+    internal void FillField(object target, int index, IPositionalRow row) =>
+        Set(target, _writers[index], _writers[index].Field.Expression.Evaluate(new Scope { Current = row, Run = _readRun }));
+
+    /// <summary>Read: the value of a field that is the same for every row (a constant), converted; false when it does not convert.</summary>
+    internal bool ConstantOf(int index, IPositionalRow row, out object? value)
+    {
+        var (field, writer) = _writers[index];
+        value = null;
+        if (writer is null || field.Expression.Lookups().Any()) return false;
+        try
+        {
+            var raw = field.Expression.Evaluate(new Scope { Current = row, Run = _readRun });
+            value = ValueConverter.ConvertPlain(raw, writer.PlainType, field.Expression.Culture ?? Culture, field.Expression.Format, TimeZone);
+            return true;
+        }
+        catch (Exception ex) when (ex is RecordException or FormatException or InvalidCastException or OverflowException)
+        {
+            return false;
+        }
+    }
 
     private void Fill(object target, Scope scope, (FieldMapping Field, ModelWriter? Writer)[] writers)
     {
