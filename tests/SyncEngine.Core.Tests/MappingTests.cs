@@ -400,6 +400,48 @@ public sealed class MappingTests : IDisposable
         Assert.True(articles.TypedReads > 0, "the text columns were read through the compiled lane");
     }
 
+    [Theory]
+    [InlineData("de-DE")]
+    [InlineData("en-US")]
+    [InlineData("hu-HU")]
+    [InlineData("th-TH")]
+    [InlineData("")]
+    public void Instants_in_text_are_read_as_the_general_date_parser_reads_them(string cultureName)
+    {
+        var culture = CultureInfo.GetCultureInfo(cultureName);
+        var zone = TimeZoneInfo.FindSystemTimeZoneById("Europe/Budapest");
+        string[] texts =
+        [
+            "2026-01-01T00:00:00Z", "2026-07-01T10:00:00+02:00", "2026-07-01T10:00:00-05:30", "2026-12-31T23:59:59+14:00", " 2026-03-29T02:30:00Z ",
+            "2026-07-01T10:00:00", "2026-07-01 10:00:00Z", "2026-02-29T10:00:00Z", "2026-02-30T10:00:00Z", "2026-07-01T24:00:00Z",
+            "2026-07-01T10:00:00+15:00", "2026-07-01T10:00:00+02:60", "0001-01-01T00:00:00+01:00", "2026-07-01T10:00:00z", "2026-7-01T10:00:00+02:00",
+        ];
+        foreach (var text in texts)
+        {
+            object? expected;
+            try
+            {
+                expected = ValueConverter.Convert(text, typeof(DateTimeOffset), culture, null, zone);
+            }
+            catch (FormatException ex)
+            {
+                expected = ex.Message;
+            }
+            object? actual;
+            try
+            {
+                actual = ValueConverter.ParseText<DateTimeOffset>(text, culture, null, zone);
+            }
+            catch (FormatException ex)
+            {
+                actual = ex.Message;
+            }
+            // The same instant and the same offset, or the same error.
+            Assert.True(Equals(expected, actual) && (expected is not DateTimeOffset e || e.Offset == ((DateTimeOffset)actual!).Offset),
+                $"'{text}' in '{cultureName}': expected {expected}, got {actual}");
+        }
+    }
+
     /// <summary>The lines of a text file with one set of columns: every value is text.</summary>
     private sealed class TextRows(string[] columns)
     {

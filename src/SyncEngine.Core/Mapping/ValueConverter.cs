@@ -47,7 +47,50 @@ public static class ValueConverter
         if (typeof(T) == typeof(decimal) && decimal.TryParse(span, NumberStyles.Number, culture, out var d) && Grouped(span, culture)) return (T)(object)d;
         if (typeof(T) == typeof(int) && int.TryParse(span, NumberStyles.Integer, culture, out var i)) return (T)(object)i;
         if (typeof(T) == typeof(long) && long.TryParse(span, NumberStyles.Integer, culture, out var l)) return (T)(object)l;
+        if (typeof(T) == typeof(DateTimeOffset) && format is null && IsoInstant(span, culture) is { } instant) return (T)(object)instant;
         return (T)Parse(span.Length == text.Length ? text : new string(span), typeof(T), culture, format, timeZone);
+    }
+
+    /// <summary>
+    /// An instant written as files mostly write them, <c>2026-07-01T10:00:00Z</c> or <c>...+02:00</c>, read without the
+    /// general date parser: what <see cref="Parse"/> gives for it in a culture of the Gregorian calendar. Null for any other
+    /// text, which <see cref="Parse"/> reads.
+    /// </summary>
+    private static DateTimeOffset? IsoInstant(ReadOnlySpan<char> text, CultureInfo culture)
+    {
+        if (text.Length is not (20 or 25) || culture.Calendar is not GregorianCalendar) return null;
+        if (text[4] != '-' || text[7] != '-' || text[10] != 'T' || text[13] != ':' || text[16] != ':') return null;
+        if (!Digits(text, 0, 4, out var year) || !Digits(text, 5, 2, out var month) || !Digits(text, 8, 2, out var day)
+            || !Digits(text, 11, 2, out var hour) || !Digits(text, 14, 2, out var minute) || !Digits(text, 17, 2, out var second))
+            return null;
+        var offset = TimeSpan.Zero;
+        if (text.Length == 20)
+        {
+            if (text[19] != 'Z') return null;
+        }
+        else
+        {
+            if (text[19] is not ('+' or '-') || text[22] != ':' || !Digits(text, 20, 2, out var hours) || !Digits(text, 23, 2, out var minutes) || hours > 14 || minutes > 59)
+                return null;
+            offset = new TimeSpan(hours, minutes, 0);
+            if (text[19] == '-') offset = -offset;
+        }
+        // The first and the last year are left to the general parser: an offset could take the instant out of range there.
+        if (year is < 2 or > 9998 || month is < 1 or > 12 || day < 1 || day > DateTime.DaysInMonth(year, month) || hour > 23 || minute > 59 || second > 59)
+            return null;
+        return new DateTimeOffset(new DateTime(year, month, day, hour, minute, second), offset);
+    }
+
+    private static bool Digits(ReadOnlySpan<char> text, int start, int count, out int value)
+    {
+        value = 0;
+        for (var i = start; i < start + count; i++)
+        {
+            var digit = text[i] - '0';
+            if ((uint)digit > 9) return false;
+            value = value * 10 + digit;
+        }
+        return true;
     }
 
     private static readonly System.Collections.Concurrent.ConcurrentDictionary<Type, Type> PlainTypes = new();
