@@ -74,18 +74,29 @@ public static class CanonicalJson
             writer.WriteStartObject();
             if (value.Count > 0)
             {
-                // Keys are distinct, so an unstable sort gives the one order; text values are written as the serializer would.
-                var pairs = value.ToArray();
-                if (pairs.Length > 1) Array.Sort(pairs, static (a, b) => string.CompareOrdinal(a.Key, b.Key));
-                foreach (var pair in pairs)
+                // Sorted in a buffer of the thread's, taken while in use (a value may hold a dictionary of its own): every
+                // record's attributes are written for its checksum. Keys are distinct, so an unstable sort gives the one order.
+                var pairs = _pairs is { } held && held.Length >= value.Count ? held : new KeyValuePair<string, TValue>[Math.Max(8, value.Count)];
+                _pairs = null;
+                var count = 0;
+                foreach (var pair in value) pairs[count++] = pair;
+                var sorted = pairs.AsSpan(0, count);
+                if (count > 1) sorted.Sort(static (a, b) => string.CompareOrdinal(a.Key, b.Key));
+                foreach (var pair in sorted)
                 {
                     writer.WritePropertyName(pair.Key);
+                    // Text values are written as the serializer would.
                     if (pair.Value is string text) writer.WriteStringValue(text);
                     else if (pair.Value is null) writer.WriteNullValue();
                     else JsonSerializer.Serialize(writer, pair.Value, options);
                 }
+                sorted.Clear();
+                _pairs = pairs;
             }
             writer.WriteEndObject();
         }
+
+        [ThreadStatic]
+        private static KeyValuePair<string, TValue>[]? _pairs;
     }
 }
