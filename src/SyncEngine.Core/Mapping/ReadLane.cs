@@ -21,6 +21,7 @@ internal sealed class ReadLane
     private static readonly MethodInfo SetAttribute = typeof(AttributeBag).GetMethod(nameof(AttributeBag.SetAt))!;
     private static readonly MethodInfo SetField = typeof(RecordMapping).GetMethod(nameof(RecordMapping.SetField), BindingFlags.NonPublic | BindingFlags.Instance)!;
     private static readonly MethodInfo FillField = typeof(RecordMapping).GetMethod(nameof(RecordMapping.FillField), BindingFlags.NonPublic | BindingFlags.Instance)!;
+    private static readonly MethodInfo ReadScope = typeof(RecordMapping).GetMethod(nameof(RecordMapping.ReadScope), BindingFlags.NonPublic | BindingFlags.Instance)!;
 
     /// <summary>Numbers whose text in an attribute is their own <c>ToString(format, culture)</c>, as the general path writes it.</summary>
     private static readonly HashSet<Type> Numbers = [typeof(int), typeof(long), typeof(short), typeof(byte), typeof(decimal), typeof(double), typeof(float)];
@@ -59,6 +60,9 @@ internal sealed class ReadLane
             body.Add(Expression.Call(record, property.SetMethod!, bag));
         }
         var general = Expression.Constant(mapping);
+        // The fields evaluated as on the general path share one scope per record, as there.
+        var scope = Expression.Variable(typeof(Scope), "scope");
+        body.Add(Expression.Assign(scope, Expression.Constant(null, typeof(Scope))));
         // A column several fields read (the id and the SKU from one column) is read once.
         var shared = new Dictionary<int, ParameterExpression>();
         var uses = writers.Select(w => Plain(w.Field, row) is var (position, _) ? position : -1)
@@ -102,7 +106,8 @@ internal sealed class ReadLane
             }
             if (Plain(field, row) is not var (position, columnType))
             {
-                body.Add(Expression.Call(general, FillField, record, index, source));
+                body.Add(Expression.Call(general, FillField, record, index,
+                    Expression.Coalesce(scope, Expression.Assign(scope, Expression.Call(general, ReadScope, source)))));
                 continue;
             }
             laned++;
@@ -127,7 +132,7 @@ internal sealed class ReadLane
         }
         if (laned == 0) return null;
         body.Add(Expression.Convert(record, typeof(object)));
-        return Expression.Lambda<Func<IPositionalRow, object>>(Expression.Block([record, bag, .. shared.Values], body), source).Compile();
+        return Expression.Lambda<Func<IPositionalRow, object>>(Expression.Block([record, bag, scope, .. shared.Values], body), source).Compile();
     }
 
     /// <summary>The column a field reads as it is (a plain path, nothing applied to the value) and its type; null for any other field.</summary>

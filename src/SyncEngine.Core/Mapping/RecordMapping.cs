@@ -231,9 +231,11 @@ public sealed class RecordMapping
     /// <summary>Read: converts and sets field <paramref name="index"/> from its source value, as the general path does.</summary>
     internal void SetField(object target, int index, object? raw) => Set(target, _writers[index], raw);
 
-    /// <summary>Read: evaluates field <paramref name="index"/> on the row and sets it, as the general path does.</summary>
-    internal void FillField(object target, int index, IPositionalRow row) =>
-        Set(target, _writers[index], _writers[index].Field.Expression.Evaluate(new Scope { Current = row, Run = _readRun }));
+    /// <summary>Read: the scope a row's fields are evaluated in, as the general path makes one per record.</summary>
+    internal Scope ReadScope(IPositionalRow row) => new() { Current = row, Run = _readRun };
+
+    /// <summary>Read: evaluates field <paramref name="index"/> in the row's scope and sets it, as the general path does.</summary>
+    internal void FillField(object target, int index, Scope scope) => Set(target, _writers[index], _writers[index].Field.Expression.Evaluate(scope));
 
     /// <summary>Read: the value of a field that is the same for every row (a constant), converted; false when it does not convert.</summary>
     internal bool ConstantOf(int index, IPositionalRow row, out object? value)
@@ -243,7 +245,7 @@ public sealed class RecordMapping
         if (writer is null || field.Expression.Lookups().Any()) return false;
         try
         {
-            var raw = field.Expression.Evaluate(new Scope { Current = row, Run = _readRun });
+            var raw = field.Expression.Evaluate(ReadScope(row));
             value = ValueConverter.ConvertPlain(raw, writer.PlainType, field.Expression.Culture ?? Culture, field.Expression.Format, TimeZone);
             return true;
         }
