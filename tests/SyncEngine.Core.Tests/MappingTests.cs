@@ -416,26 +416,22 @@ public sealed class MappingTests : IDisposable
             "2026-07-01T10:00:00", "2026-07-01 10:00:00Z", "2026-02-29T10:00:00Z", "2026-02-30T10:00:00Z", "2026-07-01T24:00:00Z",
             "2026-07-01T10:00:00+15:00", "2026-07-01T10:00:00+02:60", "0001-01-01T00:00:00+01:00", "2026-07-01T10:00:00z", "2026-7-01T10:00:00+02:00",
         ];
+        // The value read, or the message of the error.
+        static object? Outcome(Func<object?> read)
+        {
+            try
+            {
+                return read();
+            }
+            catch (FormatException ex)
+            {
+                return ex.Message;
+            }
+        }
         foreach (var text in texts)
         {
-            object? expected;
-            try
-            {
-                expected = ValueConverter.Convert(text, typeof(DateTimeOffset), culture, null, zone);
-            }
-            catch (FormatException ex)
-            {
-                expected = ex.Message;
-            }
-            object? actual;
-            try
-            {
-                actual = ValueConverter.ParseText<DateTimeOffset>(text, culture, null, zone);
-            }
-            catch (FormatException ex)
-            {
-                actual = ex.Message;
-            }
+            var expected = Outcome(() => ValueConverter.Convert(text, typeof(DateTimeOffset), culture, null, zone));
+            var actual = Outcome(() => ValueConverter.ParseText<DateTimeOffset>(text, culture, null, zone));
             // The same instant and the same offset, or the same error.
             Assert.True(Equals(expected, actual) && (expected is not DateTimeOffset e || e.Offset == ((DateTimeOffset)actual!).Offset),
                 $"'{text}' in '{cultureName}': expected {expected}, got {actual}");
