@@ -10,7 +10,11 @@ namespace SyncEngine.ReliabilityTests;
 /// </summary>
 public sealed class FileExportCrashTests(ITestOutputHelper output) : IDisposable
 {
-    private const int Rows = 6000;
+    /// <summary>
+    /// Enough rows that the export is still running when each kill comes: every attempt gets on by up to two seconds of
+    /// work before it is killed, so the work grows with the kills asked for.
+    /// </summary>
+    private static int Rows => 1500 * Reliability.Kills;
     private readonly TempDirectory _folder = new();
 
     [Theory]
@@ -26,10 +30,16 @@ public sealed class FileExportCrashTests(ITestOutputHelper output) : IDisposable
         var config = await StockExport.InstallAsync(_folder, server.Settings(remote), fileName, Rows);
 
         var kills = 0;
+        // Runs that ended before their kill came, with their exit codes: what to look at when too few kills landed.
+        var ended = new List<int>();
         for (var attempt = 0; kills < Reliability.Kills && attempt < Reliability.Kills * 3; attempt++)
         {
             using var process = SyncengineProgram.Start(_folder.Path, config, "sync", "stock-export", "--json");
-            if (process.WaitForExit(TimeSpan.FromMilliseconds(random.Next(400, 2500)))) continue;
+            if (process.WaitForExit(TimeSpan.FromMilliseconds(random.Next(400, 2500))))
+            {
+                ended.Add(process.ExitCode);
+                continue;
+            }
             process.Kill();
             await process.WaitForExitAsync();
             kills++;
@@ -37,7 +47,8 @@ public sealed class FileExportCrashTests(ITestOutputHelper output) : IDisposable
         var final = await SyncengineProgram.RunAsync(_folder.Path, config, "sync", "stock-export", "--json");
         var rerun = await SyncengineProgram.RunAsync(_folder.Path, config, "sync", "stock-export", "--json");
 
-        Assert.True(kills >= Reliability.Kills, $"seed {seed}: only {kills} kills landed while the export ran");
+        Assert.True(kills >= Reliability.Kills,
+            $"seed {seed}: only {kills} kills landed while the export of {Rows} rows ran; {ended.Count} runs ended before their kill, exit codes [{string.Join(", ", ended)}]");
         Assert.True(final.ExitCode == 0, $"seed {seed}: {final}");
         Assert.Equal(0L, rerun.Written);
         var files = StockExport.AssertDelivered(server.Disk(remote), Rows, $"seed {seed}");

@@ -29,7 +29,8 @@ internal static class StockExport
             for (var i = 0; i < rows; i++)
             {
                 (w.Value, a.Value, q.Value) = (i % 2 == 0 ? "BP" : "DEB", $"A-{i / 2:D5}", i % 97);
-                t.Value = $"2026-11-20T{8 + i / 600:D2}:{i / 10 % 60:D2}:00";
+                // Ten rows share a change time, six seconds after the ten before, from 08:00: up to 96,000 rows on the 20th.
+                t.Value = new DateTime(2026, 11, 20, 8, 0, 0).AddSeconds(i / 10 * 6).ToString("yyyy-MM-ddTHH:mm:ss", System.Globalization.CultureInfo.InvariantCulture);
                 await insert.ExecuteNonQueryAsync();
             }
             await transaction.CommitAsync();
