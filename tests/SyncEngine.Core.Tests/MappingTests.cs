@@ -28,10 +28,14 @@ public sealed class MappingTests : IDisposable
         Attributes = new Dictionary<string, string?> { ["gift_wrap"] = "yes" },
     };
 
-    private RecordMapping Write(string fields, string extra = "")
+    private RecordMapping Write(string fields, string extra = "") =>
+        Load($"m{Guid.NewGuid():N}.json", $$"""{ "record": "Order", "direction": "write", {{extra}} "fields": { {{fields}} } }""");
+
+    /// <summary>Writes a mapping file of the given name and loads it.</summary>
+    private RecordMapping Load(string name, string json)
     {
-        var path = _folder[$"m{Guid.NewGuid():N}.json"];
-        File.WriteAllText(path, $$"""{ "record": "Order", "direction": "write", {{extra}} "fields": { {{fields}} } }""");
+        var path = _folder[name];
+        File.WriteAllText(path, json);
         return MappingLoader.Load(path);
     }
 
@@ -283,8 +287,7 @@ public sealed class MappingTests : IDisposable
     [Fact]
     public void Typed_database_columns_give_the_same_record_as_values_read_one_by_one()
     {
-        var path = _folder["typed.json"];
-        File.WriteAllText(path, """
+        var mapping = Load("typed.json", """
             {
               "record": "Product", "direction": "read", "culture": "de-DE", "timeZone": "Europe/Budapest",
               "fields": {
@@ -295,7 +298,6 @@ public sealed class MappingTests : IDisposable
               }
             }
             """);
-        var mapping = MappingLoader.Load(path);
         var rows = new[]
         {
             // Text is trimmed, an integer becomes German text, a timestamp without zone is Budapest's wall clock.
@@ -337,8 +339,7 @@ public sealed class MappingTests : IDisposable
     [Fact]
     public void Text_columns_give_the_same_record_as_values_read_by_name()
     {
-        var path = _folder["text.json"];
-        File.WriteAllText(path, """
+        var mapping = Load("text.json", """
             {
               "record": "StockMovement", "direction": "read", "culture": "de-DE", "timeZone": "Europe/Budapest",
               "fields": {
@@ -348,7 +349,6 @@ public sealed class MappingTests : IDisposable
               }
             }
             """);
-        var mapping = MappingLoader.Load(path);
         string[] columns = ["beleg", "pos", "artikel", "lager", "art", "menge", "datum", "preis"];
         var rows = new[]
         {
@@ -387,11 +387,10 @@ public sealed class MappingTests : IDisposable
         }
 
         // Blank text leaves a field that may be empty empty, and one that may not (Active) at the model's default.
-        File.WriteAllText(path, """
+        var products = Load("products.json", """
             { "record": "Product", "direction": "read", "culture": "de-DE",
               "fields": { "Id": "nr", "Sku": "nr", "Weight": "gewicht", "Active": "aktiv", "UpdatedAt": "datum" } }
             """);
-        var products = MappingLoader.Load(path);
         var articles = new TextRows(["nr", "gewicht", "aktiv", "datum"]);
         var blank = (Product)products.FromRow(articles.Row(["P1", " ", "", "  "]));
         Assert.Equal(((decimal?)null, true, (DateTimeOffset?)null), (blank.Weight, blank.Active, blank.UpdatedAt));
