@@ -240,13 +240,12 @@ public sealed class RecordMapping
     /// <summary>Read: the value of a field that is the same for every row (a constant), converted; false when it does not convert.</summary>
     internal bool ConstantOf(int index, IPositionalRow row, out object? value)
     {
-        var (field, writer) = _writers[index];
+        var pair = _writers[index];
         value = null;
-        if (writer is null || field.Expression.Lookups().Any()) return false;
+        if (pair.Writer is null || pair.Field.Expression.Lookups().Any()) return false;
         try
         {
-            var raw = field.Expression.Evaluate(ReadScope(row));
-            value = ValueConverter.ConvertPlain(raw, writer.PlainType, field.Expression.Culture ?? Culture, field.Expression.Format, TimeZone);
+            value = Converted(pair, pair.Field.Expression.Evaluate(ReadScope(row)));
             return true;
         }
         catch (Exception ex) when (ex is RecordException or FormatException or InvalidCastException or OverflowException)
@@ -263,19 +262,24 @@ public sealed class RecordMapping
     /// <summary>Sets one field from its source value, converted to the field's type; throws <see cref="RecordException"/> naming field and value.</summary>
     private void Set(object target, (FieldMapping Field, ModelWriter? Writer) pair, object? raw)
     {
+        var value = Converted(pair, raw);
+        if (value is null && pair.Writer!.NeedsValue) return;
+        pair.Writer!.Set(target, value);
+    }
+
+    /// <summary>A field's source value converted to the field's type; throws <see cref="RecordException"/> naming field and value.</summary>
+    private object? Converted((FieldMapping Field, ModelWriter? Writer) pair, object? raw)
+    {
         var (field, writer) = pair;
-        object? value;
         try
         {
-            value = ValueConverter.ConvertPlain(raw, writer!.PlainType, field.Expression.Culture ?? Culture, field.Expression.Format, TimeZone);
+            return ValueConverter.ConvertPlain(raw, writer!.PlainType, field.Expression.Culture ?? Culture, field.Expression.Format, TimeZone);
         }
         catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
         {
             var text = ValueConverter.ToText(raw, CultureInfo.InvariantCulture);
             throw new RecordException($"field '{field.Name}': '{Shorten(text)}' {ex.Message}", field.Name, text);
         }
-        if (value is null && writer.NeedsValue) return;
-        writer.Set(target, value);
     }
 
     private static MappedRow ToRow(Scope scope, string[] names, IReadOnlyList<FieldMapping> fields, IReadOnlyList<ChildMapping> children,
