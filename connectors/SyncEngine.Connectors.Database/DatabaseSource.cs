@@ -173,7 +173,18 @@ internal sealed class ReaderRow : IPositionalRow
 
     public bool IsNullAt(int position) => _reader.IsDBNull(position);
 
-    public T TypedValueAt<T>(int position) => _reader.GetFieldValue<T>(position);
+    public T TypedValueAt<T>(int position)
+    {
+        // The reader's accessor of the type itself: GetFieldValue<T> is a generic virtual method, looked up slowly on every call.
+        if (typeof(T) == typeof(string)) return (T)(object)_reader.GetString(position);
+        if (typeof(T) == typeof(decimal)) return (T)(object)_reader.GetDecimal(position);
+        if (typeof(T) == typeof(int)) return (T)(object)_reader.GetInt32(position);
+        if (typeof(T) == typeof(long)) return (T)(object)_reader.GetInt64(position);
+        if (typeof(T) == typeof(DateTime)) return (T)(object)_reader.GetDateTime(position);
+        if (typeof(T) == typeof(bool)) return (T)(object)_reader.GetBoolean(position);
+        if (typeof(T) == typeof(double)) return (T)(object)_reader.GetDouble(position);
+        return _reader.GetFieldValue<T>(position);
+    }
 
     public bool TryGet(string field, out object? value)
     {

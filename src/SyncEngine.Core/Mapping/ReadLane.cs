@@ -50,7 +50,13 @@ internal sealed class ReadLane
         var source = Expression.Parameter(typeof(IPositionalRow), "row");
         var record = Expression.Variable(recordType, "record");
         var bag = Expression.Variable(typeof(AttributeBag), "attributes");
-        var body = new List<Expression> { Expression.Assign(record, Expression.New(recordType)) };
+        // The row's columns are read through its own class: through the interface, each generic read is a slow virtual lookup.
+        var concrete = row.GetType();
+        var reader = Expression.Variable(concrete, "reader");
+        var body = new List<Expression> { Expression.Assign(reader, Expression.Convert(source, concrete)), Expression.Assign(record, Expression.New(recordType)) };
+        var isNullAt = Implementation(concrete, IsNullAt);
+        var typedValueAt = Implementation(concrete, TypedValueAt);
+        var valueAt = Implementation(concrete, ValueAt);
         // The record's attributes go into a bag of its own, set before any field, as the general path's first attribute makes one;
         // a key mapped twice (in any case) is one key, holding the last field's value.
         var keys = writers.Select(w => w.Writer?.OwnAttribute?.Key).OfType<string>().Distinct(StringComparer.OrdinalIgnoreCase).ToArray();
@@ -73,9 +79,9 @@ internal sealed class ReadLane
             var value = Expression.Variable(type, "column" + position);
             shared[position] = value;
             var at = Expression.Constant(position);
-            body.Add(Expression.Assign(value, Expression.Condition(Expression.Call(source, IsNullAt, at), Expression.Default(type), Read(source, at, type))));
+            body.Add(Expression.Assign(value, Expression.Condition(Expression.Call(reader, isNullAt, at), Expression.Default(type), Read(reader, typedValueAt, at, type))));
         }
-        Expression Column(int position, Type type) => shared.TryGetValue(position, out var value) ? value : Read(source, Expression.Constant(position), type);
+        Expression Column(int position, Type type) => shared.TryGetValue(position, out var value) ? value : Read(reader, typedValueAt, Expression.Constant(position), type);
         var laned = 0;
         for (var i = 0; i < writers.Length; i++)
         {
@@ -118,7 +124,7 @@ internal sealed class ReadLane
                 // Text parsed to the field's type; blank text is no value, as on the general path.
                 var nullable = typeof(Nullable<>).MakeGenericType(writer.PlainType);
                 var parsed = Expression.Variable(nullable, "parsed" + i);
-                body.Add(Expression.IfThenElse(Expression.Call(source, IsNullAt, at), whenNull, Expression.Block([parsed],
+                body.Add(Expression.IfThenElse(Expression.Call(reader, isNullAt, at), whenNull, Expression.Block([parsed],
                     Expression.Assign(parsed, Expression.Call(ParseText.MakeGenericMethod(writer.PlainType), Column(position, columnType),
                         Expression.Constant(culture), Expression.Constant(expression.Format, typeof(string)), Expression.Constant(mapping.TimeZone))),
                     Expression.IfThenElse(Expression.Property(parsed, nameof(Nullable<int>.HasValue)), Set(Expression.Property(parsed, nameof(Nullable<int>.Value)), true), whenNull))));
@@ -127,12 +133,12 @@ internal sealed class ReadLane
             var typed = attribute is null
                 ? Typed(Column(position, columnType), columnType, writer.PlainType, mapping.TimeZone)
                 : AttributeText(Column(position, columnType), columnType, expression.Format, culture);
-            body.Add(Expression.IfThenElse(Expression.Call(source, IsNullAt, at), whenNull,
-                Set(typed ?? Expression.Call(source, ValueAt, at), typed is not null)));
+            body.Add(Expression.IfThenElse(Expression.Call(reader, isNullAt, at), whenNull,
+                Set(typed ?? Expression.Call(reader, valueAt, at), typed is not null)));
         }
         if (laned == 0) return null;
         body.Add(Expression.Convert(record, typeof(object)));
-        return Expression.Lambda<Func<IPositionalRow, object>>(Expression.Block([record, bag, scope, .. shared.Values], body), source).Compile();
+        return Expression.Lambda<Func<IPositionalRow, object>>(Expression.Block([reader, record, bag, scope, .. shared.Values], body), source).Compile();
     }
 
     /// <summary>The column a field reads as it is (a plain path, nothing applied to the value) and its type; null for any other field.</summary>
@@ -168,8 +174,15 @@ internal sealed class ReadLane
     }
 
     /// <summary>The column's value as its own type.</summary>
-    private static Expression Read(ParameterExpression source, Expression at, Type column) =>
-        Expression.Call(source, TypedValueAt.MakeGenericMethod(column), at);
+    private static Expression Read(ParameterExpression reader, MethodInfo typedValueAt, Expression at, Type column) =>
+        Expression.Call(reader, typedValueAt.MakeGenericMethod(column), at);
+
+    /// <summary>The row class's own method that implements <paramref name="method"/> of <see cref="IPositionalRow"/>.</summary>
+    private static MethodInfo Implementation(Type type, MethodInfo method)
+    {
+        var map = type.GetInterfaceMap(typeof(IPositionalRow));
+        return map.TargetMethods[Array.IndexOf(map.InterfaceMethods, method)];
+    }
 
     /// <summary>Sets a property path on the record, creating the objects on the way as <see cref="ModelWriter"/> does.</summary>
     private static Expression Assign(Expression record, IReadOnlyList<PropertyInfo> properties, Expression value)
