@@ -337,6 +337,32 @@ public sealed class MappingTests : IDisposable
     }
 
     [Fact]
+    public void A_write_mapping_reads_each_records_attributes_whichever_read_mapping_made_them()
+    {
+        string[] columns = ["sku", "stock", "note"];
+        Type[] types = [typeof(string), typeof(int), typeof(string)];
+        var stockFirst = Load("stock-first.json", """
+            { "record": "Product", "direction": "read", "fields": { "Id": "sku", "Sku": "sku", "Attributes.stock": "stock", "Attributes.note": "note" } }
+            """);
+        var noteFirst = Load("note-first.json", """
+            { "record": "Product", "direction": "read", "fields": { "Id": "sku", "Sku": "sku", "Attributes.note": "note", "Attributes.Stock": "stock" } }
+            """);
+        var noteOnly = Load("note-only.json", """
+            { "record": "Product", "direction": "read", "fields": { "Id": "sku", "Sku": "sku", "Attributes.note": "note" } }
+            """);
+        var export = Load("export.json", """
+            { "record": "Product", "direction": "write", "fields": { "sku": "Sku", "stock": "Attributes.STOCK", "note": "Attributes.note" } }
+            """);
+
+        // Records of the three in turn, as flows reading through each share one export mapping.
+        var read = new[] { stockFirst, noteFirst, noteOnly, stockFirst, noteOnly, noteFirst }.Select((mapping, i) =>
+            mapping.FromRow(new PositionalRow(columns, types, [$"A{i}", i * 10, $"n{i}"], typedColumns: true)));
+        var rows = read.Select(record => export.ToRow(record)).Select(row => $"{row["sku"]} {row["stock"] ?? "-"} {row["note"]}");
+
+        Assert.Equal(["A0 0 n0", "A1 10 n1", "A2 - n2", "A3 30 n3", "A4 - n4", "A5 50 n5"], rows);
+    }
+
+    [Fact]
     public void Text_columns_give_the_same_record_as_values_read_by_name()
     {
         var mapping = Load("text.json", """

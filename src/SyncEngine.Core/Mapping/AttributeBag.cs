@@ -24,6 +24,15 @@ internal sealed class AttributeBag(string[] keys) : IReadOnlyDictionary<string, 
     /// <summary>The value of a key, null where the bag has none.</summary>
     public string? Find(string key) => IndexOf(key) is var index and >= 0 ? _values[index] : null;
 
+    /// <summary>The value of a key a compiled path reads from bag after bag: found by name once for all bags with the same keys.</summary>
+    public string? Find(AttributeKey key)
+    {
+        if (key.Last is { } last && ReferenceEquals(last.Keys, keys)) return last.Index >= 0 ? _values[last.Index] : null;
+        var index = IndexOf(key.Name);
+        key.Last = new AttributeKey.Position(keys, index);
+        return index >= 0 ? _values[index] : null;
+    }
+
     private int IndexOf(string key)
     {
         for (var i = 0; i < keys.Length; i++)
@@ -54,4 +63,15 @@ internal sealed class AttributeBag(string[] keys) : IReadOnlyDictionary<string, 
     }
 
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+}
+
+/// <summary>An attribute key a compiled path reads, with where it was found in the last bag's keys.</summary>
+internal sealed class AttributeKey(string name)
+{
+    public string Name { get; } = name;
+
+    /// <summary>Replaced whole, so threads reading bags at once each see a matching pair of keys and index.</summary>
+    public Position? Last { get; set; }
+
+    public sealed record Position(string[] Keys, int Index);
 }

@@ -97,7 +97,7 @@ public sealed class ModelPath
                 var key = string.Join('.', parts[i..]);
                 var lookup = typeof(ModelPath).GetMethod(nameof(Lookup), BindingFlags.NonPublic | BindingFlags.Static)!;
                 nullChecks.Add(Expression.Equal(current, Expression.Constant(null)));
-                current = Expression.Call(lookup, Expression.Convert(current, typeof(IEnumerable<KeyValuePair<string, string?>>)), Expression.Constant(key));
+                current = Expression.Call(lookup, Expression.Convert(current, typeof(IEnumerable<KeyValuePair<string, string?>>)), Expression.Constant(new AttributeKey(key)));
                 currentType = typeof(string);
                 break;
             }
@@ -125,12 +125,13 @@ public sealed class ModelPath
         return type.GetInterfaces().FirstOrDefault(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IReadOnlyList<>))?.GetGenericArguments()[0];
     }
 
-    private static string? Lookup(IEnumerable<KeyValuePair<string, string?>> pairs, string key)
+    private static string? Lookup(IEnumerable<KeyValuePair<string, string?>> pairs, AttributeKey attribute)
     {
+        var key = attribute.Name;
         // Attribute bags are built case-insensitive: one hash lookup instead of a walk over the pairs.
         if (pairs is Dictionary<string, string?> bag && ReferenceEquals(bag.Comparer, StringComparer.OrdinalIgnoreCase))
             return bag.GetValueOrDefault(key);
-        if (pairs is AttributeBag lane) return lane.Find(key);
+        if (pairs is AttributeBag lane) return lane.Find(attribute);
         foreach (var (name, value) in pairs)
             if (string.Equals(name, key, StringComparison.OrdinalIgnoreCase)) return value;
         return null;
