@@ -42,33 +42,28 @@ internal sealed class DatabaseSource(DatabaseConnector connector, DatabaseMappin
             var cursorColumn = _settings.Cursor is null ? -1 : row.Ordinal(_settings.Cursor);
             var idColumn = mapping.Mapping.Fields.FirstOrDefault(f => string.Equals(f.Name, "Id", StringComparison.OrdinalIgnoreCase))?.SourcePaths.FirstOrDefault() is { } id ? row.Ordinal(id) : -1;
             var number = 0L;
-            object? lastCursor = null;
-            string? position = null;
             while (await reader.ReadAsync(cancellationToken))
             {
                 number++;
-                if (cursorColumn >= 0)
-                {
-                    // Rows come in cursor order and share cursor values in runs: the text of the row before is reused.
-                    var value = row.ValueAt(cursorColumn);
-                    if (!Equals(value, lastCursor)) position = CursorValue.Format(value);
-                    lastCursor = value;
-                }
+                // The cursor's text is made only for the records a run asks it of (the last of a batch).
+                var position = cursorColumn >= 0 ? row.ValueAt(cursorColumn) : null;
                 SourceRecord record;
                 try
                 {
-                    record = SourceRecord.Ok(mapping.Mapping.FromRow(row), position);
+                    record = SourceRecord.Ok(mapping.Mapping.FromRow(row), position, CursorText);
                 }
                 catch (RecordException ex)
                 {
                     // The row goes to the dead letters with its columns; the read goes on.
                     var key = idColumn >= 0 && CursorValue.Format(reader.GetValue(idColumn)) is { Length: > 0 } value ? value : $"row {number}";
-                    record = SourceRecord.Unreadable(key, row.ToJson(), $"row {number}: {ex.Message}", position);
+                    record = SourceRecord.Unreadable(key, row.ToJson(), $"row {number}: {ex.Message}", CursorValue.Format(position));
                 }
                 yield return record;
             }
         }
     }
+
+    private static readonly Func<object, string?> CursorText = CursorValue.Format;
 
     /// <summary>The value a read starts at: the stored cursor in the cursor column's type, or that type's smallest value.</summary>
     private async Task<object> StartAsync(DbConnection connection, string? cursor, CancellationToken cancellationToken)

@@ -36,7 +36,7 @@ public sealed class DatabaseReadTests : IAsyncLifetime
 
     private TestDatabase Database => _database!;
 
-    private async Task<Engine> StartAsync(string provider)
+    private async Task<Engine> StartAsync(string provider, int batchSize = 2)
     {
         _database = await TestDatabase.CreateAsync(provider, _folder);
         File.WriteAllText(_folder["erp-articles.json"], Mapping);
@@ -45,7 +45,7 @@ public sealed class DatabaseReadTests : IAsyncLifetime
             ["SyncEngine:Flows:articles:From"] = "erp/articles",
             ["SyncEngine:Flows:articles:To"] = "shop/products",
             ["SyncEngine:Flows:articles:Mapping"] = "erp-articles.json",
-            ["SyncEngine:Flows:articles:BatchSize"] = "2",
+            ["SyncEngine:Flows:articles:BatchSize"] = batchSize.ToString(CultureInfo.InvariantCulture),
         });
         // Validation is the first use of the connection: the setup script creates the tables.
         Assert.Empty(_engine.Validator.Validate());
@@ -127,6 +127,32 @@ public sealed class DatabaseReadTests : IAsyncLifetime
         Assert.Equal(["A1:12.00"], WrittenSince(before));
         // A1 was the last cursor value of its batch.
         Assert.Equal(["A1", "A2", "A3", "A4"], (await engine.State.GetChecksumsAsync("articles", ["A1", "A2", "A3", "A4"], default)).Keys.Order());
+    }
+
+    [Theory]
+    [InlineData("Sqlite")]
+    [InlineData("PostgreSql")]
+    public async Task In_large_batches_a_run_keeps_checksums_of_the_rows_at_each_batchs_last_cursor_value_the_shop_took(string provider)
+    {
+        var engine = await StartAsync(provider, batchSize: 20);
+        // 24 articles a minute apart, but A19 and A20 at one time: they end the first batch of 20, A24 the second.
+        for (var i = 1; i <= 24; i++)
+        {
+            var minute = i == 20 ? 19 : i;
+            await AddAsync($"A{i:00}", $"{i},00", $"2026-11-20 08:{minute:00}:00");
+        }
+        _shop.Refuse = product => product.Id == "A19" ? "the shop refused A19" : null;
+
+        var first = await engine.RunAsync("articles");
+
+        Assert.Equal((24L, 23L, 1L), (first.Read, first.Written, first.DeadLettered));
+        var all = Enumerable.Range(1, 24).Select(i => $"A{i:00}").ToList();
+        Assert.Equal(["A20", "A24"], (await engine.State.GetChecksumsAsync("articles", all, default)).Keys.Order());
+
+        // The next run reads A24 again, at the cursor, and skips it unchanged.
+        _shop.Refuse = null;
+        var next = await engine.RunAsync("articles");
+        Assert.Equal((1L, 0L, 1L), (next.Read, next.Written, next.Skipped));
     }
 
     [Theory]

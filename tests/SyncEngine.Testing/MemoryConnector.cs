@@ -15,6 +15,9 @@ public sealed class MemorySystem
     public List<Entity> Written { get; } = [];
     public Func<int, Task>? BeforeRead { get; set; }
 
+    /// <summary>Why the shop refuses a record written to it; null for one it takes.</summary>
+    public Func<Entity, string?>? Refuse { get; set; }
+
     /// <summary>The records of one type written so far, and forgets them.</summary>
     public List<T> Take<T>() where T : Entity
     {
@@ -88,8 +91,9 @@ public sealed class MemoryConnector(string name, MemorySystem system) : IConnect
     {
         public Task<WriteResult> WriteAsync(IReadOnlyList<WriteItem> batch, CancellationToken cancellationToken)
         {
-            lock (system.Written) system.Written.AddRange(batch.Select(i => i.Record));
-            return Task.FromResult(WriteResult.AllWritten(batch));
+            var outcomes = batch.Select(i => system.Refuse?.Invoke(i.Record) is { } reason ? RecordOutcome.Failed(i.Key, reason) : RecordOutcome.Written(i.Key, i.TargetId)).ToList();
+            lock (system.Written) system.Written.AddRange(batch.Where((_, i) => outcomes[i].Kind == OutcomeKind.Written).Select(i => i.Record));
+            return Task.FromResult(new WriteResult(outcomes));
         }
     }
 }

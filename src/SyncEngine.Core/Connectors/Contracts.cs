@@ -170,8 +170,23 @@ public sealed record SourceRecord
 
     public Entity? Record { get; init; }
 
+    private string? _cursor;
+    private object? _cursorValue;
+    private Func<object, string?>? _formatCursor;
+
     /// <summary>Where to resume after this record; null when reading it does not move the cursor.</summary>
-    public string? Cursor { get; init; }
+    public string? Cursor
+    {
+        get => _cursor ??= _cursorValue is { } value ? _formatCursor!(value) : null;
+        init => _cursor = value;
+    }
+
+    /// <summary>Whether reading this record moves the cursor.</summary>
+    public bool HasCursor => _cursor is not null || _cursorValue is not null;
+
+    /// <summary>Whether the two records have the same cursor; values a source handed as they are compare without their text.</summary>
+    public bool SameCursor(SourceRecord other) =>
+        _cursorValue is { } value && other._cursorValue is { } otherValue ? value.Equals(otherValue) : Cursor == other.Cursor;
 
     /// <summary>Why the record could not be read (naming field and value); null for a good record.</summary>
     public string? Error { get; init; }
@@ -180,6 +195,13 @@ public sealed record SourceRecord
     public string? Raw { get; init; }
 
     public static SourceRecord Ok(Entity record, string? cursor) => new() { Key = record.Id, Record = record, Cursor = cursor };
+
+    /// <summary>
+    /// A record whose cursor is a value that <paramref name="format"/> turns into text. The text is made only when asked
+    /// for: a run asks for that of a batch's last record (and those at the same value), not for every record's.
+    /// </summary>
+    public static SourceRecord Ok(Entity record, object? cursor, Func<object, string?> format) =>
+        new() { Key = record.Id, Record = record, _cursorValue = cursor, _formatCursor = format };
 
     public static SourceRecord Unreadable(string key, string? raw, string error, string? cursor) =>
         new() { Key = key, Raw = raw, Error = error, Cursor = cursor };

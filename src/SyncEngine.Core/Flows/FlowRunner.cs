@@ -124,9 +124,10 @@ public sealed partial class FlowRunner(
                                     good.Add(record);
                                 }
                             }
-                            var batchCursor = batch.LastOrDefault(r => r.Cursor is not null)?.Cursor;
-                            var keep = sparse && batchCursor is not null
-                                ? good.Where(r => r.Cursor is null || r.Cursor == batchCursor).Select(r => r.Key).ToHashSet(StringComparer.Ordinal)
+                            var last = batch.LastOrDefault(r => r.HasCursor);
+                            var batchCursor = last?.Cursor;
+                            var keep = sparse && last is not null
+                                ? good.Where(r => !r.HasCursor || r.SameCursor(last)).Select(r => r.Key).ToHashSet(StringComparer.Ordinal)
                                 : null;
                             var commit = await WriteAsync(run, flow, target, good.Select(r => (r.Key, r.Record!)).ToList(), skipUnchanged: !runOptions.Full, keys, ct, keep, pending);
                             commit = commit with
@@ -255,7 +256,7 @@ public sealed partial class FlowRunner(
         }
 
         // Checksums cost as much as mapping a record: only those compared or stored are computed.
-        IReadOnlyCollection<string> lookups = skipUnchanged ? keys?.ChecksumLookups(latest.Keys) ?? latest.Keys : [];
+        IReadOnlyCollection<string> lookups = skipUnchanged ? keys?.ChecksumLookups(latest) ?? latest.Keys : [];
         var stored = lookups.Count > 0 ? await state.GetChecksumsAsync(flow.Name, lookups, ct) : null;
         if (pending is { Checksums.Count: > 0 } && lookups.Count > 0)
         {
@@ -289,7 +290,7 @@ public sealed partial class FlowRunner(
         }
 
         var entity = RecordTypes.NameOf(Stream(flow.From).RecordType);
-        var linkLookups = keys?.LinkLookups(latest.Keys) ?? latest.Keys;
+        var linkLookups = keys?.LinkLookups(latest) ?? latest.Keys;
         IReadOnlyDictionary<string, string> links = await state.GetLinksAsync(flow.From.Connection, entity, flow.To.Connection, linkLookups, ct);
         // The batch before counts among the committed keys: when none of this batch's keys is, none has a link there either.
         if (pending is { Links.Count: > 0 } && linkLookups.Count > 0)
@@ -318,6 +319,9 @@ public sealed partial class FlowRunner(
         }
 
         var newChecksums = new List<KeyValuePair<string, string>>(checksums.Count);
+        // Few checksums (behind a cursor) are taken by their own keys after the outcomes, not looked for under every key.
+        var fewChecksums = checksums.Count * 8 < items.Count;
+        HashSet<string>? failed = null;
         List<IdLink>? newLinks = null;
         // Dead letters are resolved by key; a flow that has none has nothing to resolve.
         var resolved = keys is null || keys.MayHaveDeadLetters ? new List<string>(items.Count) : null;
@@ -335,15 +339,21 @@ public sealed partial class FlowRunner(
                     Payload = CanonicalJson.Serialize(item.Record), Error = reason,
                 });
                 LogDeadLettered(flow.Name, item.Key, reason);
+                if (fewChecksums) (failed ??= new(StringComparer.Ordinal)).Add(item.Key);
                 continue;
             }
             if (outcome.Kind == OutcomeKind.Written) written++;
             else skipped++;
-            if (checksums.Count > 0 && checksums.TryGetValue(item.Key, out var checksum)) newChecksums.Add(new(item.Key, checksum));
+            if (!fewChecksums && checksums.TryGetValue(item.Key, out var checksum)) newChecksums.Add(new(item.Key, checksum));
             resolved?.Add(item.Key);
             var targetId = outcome.TargetId ?? item.TargetId;
             if (targetId is not null && targetId != item.TargetId)
                 (newLinks ??= new List<IdLink>(items.Count - i)).Add(new IdLink(flow.From.Connection, entity, item.Key, flow.To.Connection, targetId));
+        }
+        if (fewChecksums)
+        {
+            foreach (var (key, checksum) in checksums)
+                if (latest.ContainsKey(key) && failed?.Contains(key) != true) newChecksums.Add(new(key, checksum));
         }
 
         return new BatchCommit

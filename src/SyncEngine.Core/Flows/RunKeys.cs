@@ -18,11 +18,33 @@ internal sealed class RunKeys(FlowFootprint atStart)
     private ulong[]? _bits;
     private bool _deadLettered;
 
-    /// <summary>Keys whose checksums must be read from the store.</summary>
-    public IReadOnlyCollection<string> ChecksumLookups(IReadOnlyCollection<string> keys) => atStart.Checksums ? keys : Committed(keys);
+    /// <summary>The batch whose checksums were asked for last, and the keys found for it.</summary>
+    private object? _askedBatch;
+    private List<string>? _asked;
 
-    /// <summary>Keys whose id links must be read from the store.</summary>
-    public IReadOnlyCollection<string> LinkLookups(IReadOnlyCollection<string> keys) => atStart.Links ? keys : Committed(keys);
+    /// <summary>Keys of a batch whose checksums must be read from the store.</summary>
+    public IReadOnlyCollection<string> ChecksumLookups<T>(Dictionary<string, T> batch)
+    {
+        if (atStart.Checksums) return batch.Keys;
+        var result = Committed(batch);
+        _askedBatch = batch;
+        _asked = [.. result];
+        return result;
+    }
+
+    /// <summary>
+    /// Keys of a batch whose id links must be read from the store. The batch may have lost keys since its checksums were
+    /// asked for (records found unchanged), never gained any: the keys found then that it still holds are the answer.
+    /// </summary>
+    public IReadOnlyCollection<string> LinkLookups<T>(Dictionary<string, T> batch)
+    {
+        if (atStart.Links) return batch.Keys;
+        if (!ReferenceEquals(batch, _askedBatch) || _asked is not { } asked) return Committed(batch);
+        _askedBatch = null;
+        _asked = null;
+        asked.RemoveAll(key => !batch.ContainsKey(key));
+        return asked;
+    }
 
     /// <summary>Whether written keys may have dead letters to resolve.</summary>
     public bool MayHaveDeadLetters => atStart.DeadLetters || _deadLettered;
@@ -35,17 +57,25 @@ internal sealed class RunKeys(FlowFootprint atStart)
         foreach (var link in commit.Links) Set(link.ExternalId);
     }
 
-    private List<string> Committed(IReadOnlyCollection<string> keys)
+    /// <summary>The keys of a batch this run committed (or may have); of the exact set and the batch, the smaller is walked.</summary>
+    private List<string> Committed<T>(Dictionary<string, T> batch)
     {
         var result = new List<string>();
         if (_exact is { } exact)
         {
-            if (exact.Count == 0) return result;
-            foreach (var key in keys)
-                if (exact.Contains(key)) result.Add(key);
+            if (exact.Count < batch.Count)
+            {
+                foreach (var key in exact)
+                    if (batch.ContainsKey(key)) result.Add(key);
+            }
+            else
+            {
+                foreach (var key in batch.Keys)
+                    if (exact.Contains(key)) result.Add(key);
+            }
             return result;
         }
-        foreach (var key in keys)
+        foreach (var key in batch.Keys)
             if (MayContain(key)) result.Add(key);
         return result;
     }
