@@ -261,7 +261,9 @@ public sealed partial class FlowRunner(
         if (pending is { Checksums.Count: > 0 } && lookups.Count > 0)
         {
             var merged = new Dictionary<string, string>(stored ?? new Dictionary<string, string>(), StringComparer.Ordinal);
-            foreach (var (key, sum) in pending.Checksums) merged[key] = sum;
+            var asked = Asked(lookups, latest);
+            foreach (var (key, sum) in pending.Checksums)
+                if (asked(key)) merged[key] = sum;
             stored = merged;
         }
         var checksums = new Dictionary<string, string>(keepChecksums is null ? latest.Count : (stored?.Count ?? 0) + keepChecksums.Count, StringComparer.Ordinal);
@@ -296,7 +298,9 @@ public sealed partial class FlowRunner(
         if (pending is { Links.Count: > 0 } && linkLookups.Count > 0)
         {
             var merged = new Dictionary<string, string>(links, StringComparer.Ordinal);
-            foreach (var link in pending.Links) merged[link.ExternalId] = link.TargetId;
+            var asked = Asked(linkLookups, latest);
+            foreach (var link in pending.Links)
+                if (asked(link.ExternalId)) merged[link.ExternalId] = link.TargetId;
             links = merged;
         }
         var items = latest.Select(r => new WriteItem(r.Key, r.Value, links.GetValueOrDefault(r.Key))).ToList();
@@ -370,6 +374,13 @@ public sealed partial class FlowRunner(
             DeadLettered = dead.Count,
         };
     }
+
+    /// <summary>
+    /// Which keys of the batch before to take as stored: those looked up (keys of this batch). Few are, beyond a first run's
+    /// repeated keys, so the batch before's values are not all copied for them.
+    /// </summary>
+    private static Func<string, bool> Asked<T>(IReadOnlyCollection<string> lookups, Dictionary<string, T> batch) =>
+        lookups.Count <= 256 ? new HashSet<string>(lookups, StringComparer.Ordinal).Contains : batch.ContainsKey;
 
     private async Task<RunRecord> ExclusiveAsync(FlowDefinition flow, bool full, string trigger, CancellationToken cancellationToken,
         Func<RunState, CancellationToken, Task> body)
