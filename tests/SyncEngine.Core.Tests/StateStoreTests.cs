@@ -127,10 +127,12 @@ public sealed class StateStoreTests
         {
             Flow = "orders",
             Cursor = "2026-11-23T08:00:00Z|1234",
-            Checksums = keys.Select(k => new KeyValuePair<string, string>(k, "sum-" + k)).ToList(),
+            // A key given twice is stored with its later value.
+            Checksums = [.. keys.Select(k => new KeyValuePair<string, string>(k, "sum-" + k)), new("order-5", "sum-again")],
             // Links of other kinds in the same batch are kept apart.
             Links = [.. keys.Take(600).Select(k => new IdLink("shop", "Order", k, "erp", "B-" + k)), new IdLink("shop", "Customer", "c-1", "erp", "K-1"),
-                new IdLink("shop", "Order", "order-1", "other-erp", "X-1"), .. keys.Skip(600).Select(k => new IdLink("shop", "Order", k, "erp", "B-" + k))],
+                new IdLink("shop", "Order", "order-1", "other-erp", "X-1"), .. keys.Skip(600).Select(k => new IdLink("shop", "Order", k, "erp", "B-" + k)),
+                new IdLink("shop", "Order", "order-7", "erp", "B-again")],
         }, default);
 
         var links = await store.GetLinksAsync("shop", "Order", "erp", keys, default);
@@ -138,6 +140,7 @@ public sealed class StateStoreTests
         Assert.Equal(1234, links.Count);
         Assert.Equal("B-order-777", links["order-777"]);
         Assert.Equal(1234, sums.Count);
+        Assert.Equal(("sum-order-4", "sum-again", "B-again"), (sums["order-4"], sums["order-5"], links["order-7"]));
         Assert.Equal("2026-11-23T08:00:00Z|1234", await store.GetCursorAsync("orders", default));
         Assert.Equal(new Dictionary<string, string> { ["order-1"] = "X-1" }, await store.GetLinksAsync("shop", "Order", "other-erp", keys, default));
         Assert.Equal(new Dictionary<string, string> { ["c-1"] = "K-1" }, await store.GetLinksAsync("shop", "Customer", "erp", ["c-1", "order-1"], default));

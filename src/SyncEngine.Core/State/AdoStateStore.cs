@@ -151,7 +151,7 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
         }
 
         await dialect.UpsertAsync(connection, tx, "checksums", [("record_key", "text"), ("checksum", "text")],
-            LastPerKey(commit.Checksums, c => c.Key, c => new object?[] { c.Key, c.Value }), [("flow", "text", commit.Flow), ("updated_ms", "bigint", now)],
+            Overwrites(commit.Checksums, c => c.Key, c => new object?[] { c.Key, c.Value }), [("flow", "text", commit.Flow), ("updated_ms", "bigint", now)],
             "ON CONFLICT (flow, record_key) DO UPDATE SET checksum = excluded.checksum, updated_ms = excluded.updated_ms", cancellationToken);
 
         // A batch's links are all of one entity from one system into another: those go once, the ids per row.
@@ -159,7 +159,7 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
         {
             var first = group[0];
             await dialect.UpsertAsync(connection, tx, "links", [("external_id", "text"), ("target_id", "text")],
-                LastPerKey(group, l => l.ExternalId, l => new object?[] { l.ExternalId, l.TargetId }),
+                Overwrites(group, l => l.ExternalId, l => new object?[] { l.ExternalId, l.TargetId }),
                 [("system", "text", first.System), ("entity", "text", first.Entity), ("target_system", "text", first.TargetSystem), ("updated_ms", "bigint", now)],
                 "ON CONFLICT (system, entity, external_id, target_system) DO UPDATE SET target_id = excluded.target_id, updated_ms = excluded.updated_ms",
                 cancellationToken);
@@ -457,6 +457,18 @@ public sealed class AdoStateStore(DbDataSource dataSource, StateDialect dialect,
         for (var i = 1; i < links.Count && alike; i++)
             alike = links[i].System == first.System && links[i].Entity == first.Entity && links[i].TargetSystem == first.TargetSystem;
         return alike ? [links] : links.GroupBy(l => (l.System, l.Entity, l.TargetSystem)).Select(g => (IReadOnlyList<IdLink>)g.ToList());
+    }
+
+    /// <summary>
+    /// The rows of items whose later row of a key only overwrites the earlier: as they are where the database applies them
+    /// in order, else the last of each key.
+    /// </summary>
+    private List<object?[]> Overwrites<T>(IReadOnlyList<T> items, Func<T, string> key, Func<T, object?[]> row)
+    {
+        if (!dialect.UpsertsRepeatedKeysInOrder) return LastPerKey(items, key, row);
+        var rows = new List<object?[]>(items.Count);
+        foreach (var item in items) rows.Add(row(item));
+        return rows;
     }
 
     /// <summary>The rows of the items, the last of each key only: one statement cannot change a row twice.</summary>

@@ -30,6 +30,12 @@ public abstract class StateDialect
     public abstract Task UpsertAsync(DbConnection connection, DbTransaction transaction, string table, IReadOnlyList<(string Name, string Type)> columns,
         IReadOnlyList<object?[]> rows, IReadOnlyList<(string Name, string Type, object? Value)> shared, string onConflict, CancellationToken cancellationToken);
 
+    /// <summary>
+    /// Whether <see cref="UpsertAsync"/> takes a key twice in one call, the later row applied over the earlier as if each
+    /// were its own statement; otherwise (PostgreSQL: a statement cannot change a row twice) each key is passed once.
+    /// </summary>
+    public virtual bool UpsertsRepeatedKeysInOrder => false;
+
     private static void AddShared(DbCommand command, IReadOnlyList<(string Name, string Type, object? Value)> shared)
     {
         for (var i = 0; i < shared.Count; i++)
@@ -85,6 +91,9 @@ public abstract class StateDialect
         public override string Name => "SQLite";
         public override string IdentityColumn => "INTEGER PRIMARY KEY AUTOINCREMENT";
         public override string ForUpdate => string.Empty; // a write transaction in SQLite already excludes other writers
+
+        // One INSERT ... SELECT inserts its rows one after the other: a repeated key meets the row before it and updates it.
+        public override bool UpsertsRepeatedKeysInOrder => true;
 
         public override string InKeys(string column, string parameter) => $"{column} IN (SELECT value FROM json_each(@{parameter}))";
 
