@@ -157,6 +157,21 @@ public sealed class FlowRunnerTests
 
     [Theory]
     [MemberData(nameof(Backends))]
+    public async Task A_record_offered_again_unchanged_in_the_very_next_batch_is_skipped(StateBackend backend)
+    {
+        await using var engine = await TestEngine.CreateAsync(backend, batchSize: 2);
+        await TestStore.AddProductsAsync(engine.StorePath, 1, 2);
+        await TestStore.ExecAsync(engine.StorePath, "INSERT INTO source (id, sku, name, price) SELECT id, sku, name, price FROM source WHERE id = 'P2'");
+        await TestStore.AddProductsAsync(engine.StorePath, 3, 1);
+
+        var run = await engine.RunAsync();
+
+        Assert.Equal((4L, 3L, 1L), (run.Read, run.Written, run.Skipped));
+        Assert.Equal(1L, (await TestStore.TargetRowsAsync(engine.StorePath)).Single(r => r.Id == "P2").Writes);
+    }
+
+    [Theory]
+    [MemberData(nameof(Backends))]
     public async Task Target_ids_learned_on_first_write_are_handed_to_later_writes(StateBackend backend)
     {
         await using var engine = await TestEngine.CreateAsync(backend);
