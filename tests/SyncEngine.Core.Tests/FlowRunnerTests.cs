@@ -142,10 +142,7 @@ public sealed class FlowRunnerTests
     [MemberData(nameof(Backends))]
     public async Task A_record_offered_again_in_the_very_next_batch_gets_the_target_id_the_batch_before_learned(StateBackend backend)
     {
-        await using var engine = await TestEngine.CreateAsync(backend, batchSize: 2);
-        await TestStore.AddProductsAsync(engine.StorePath, 1, 2);
-        await TestStore.ExecAsync(engine.StorePath, "INSERT INTO source (id, sku, name, price) SELECT id, sku, name, '77.00' FROM source WHERE id = 'P2'");
-        await TestStore.AddProductsAsync(engine.StorePath, 3, 1);
+        await using var engine = await OfferedTwiceAsync(backend, "'77.00'");
 
         var run = await engine.RunAsync();
 
@@ -159,15 +156,22 @@ public sealed class FlowRunnerTests
     [MemberData(nameof(Backends))]
     public async Task A_record_offered_again_unchanged_in_the_very_next_batch_is_skipped(StateBackend backend)
     {
-        await using var engine = await TestEngine.CreateAsync(backend, batchSize: 2);
-        await TestStore.AddProductsAsync(engine.StorePath, 1, 2);
-        await TestStore.ExecAsync(engine.StorePath, "INSERT INTO source (id, sku, name, price) SELECT id, sku, name, price FROM source WHERE id = 'P2'");
-        await TestStore.AddProductsAsync(engine.StorePath, 3, 1);
+        await using var engine = await OfferedTwiceAsync(backend, "price");
 
         var run = await engine.RunAsync();
 
         Assert.Equal((4L, 3L, 1L), (run.Read, run.Written, run.Skipped));
         Assert.Equal(1L, (await TestStore.TargetRowsAsync(engine.StorePath)).Single(r => r.Id == "P2").Writes);
+    }
+
+    /// <summary>In batches of two: P1 and P2, then P2 again with the price <paramref name="price"/> (an SQL expression) and P3.</summary>
+    private static async Task<TestEngine> OfferedTwiceAsync(StateBackend backend, string price)
+    {
+        var engine = await TestEngine.CreateAsync(backend, batchSize: 2);
+        await TestStore.AddProductsAsync(engine.StorePath, 1, 2);
+        await TestStore.ExecAsync(engine.StorePath, $"INSERT INTO source (id, sku, name, price) SELECT id, sku, name, {price} FROM source WHERE id = 'P2'");
+        await TestStore.AddProductsAsync(engine.StorePath, 3, 1);
+        return engine;
     }
 
     [Theory]
